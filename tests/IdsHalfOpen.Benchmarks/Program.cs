@@ -1,0 +1,6 @@
+namespace IdsHalfOpen.Benchmarks;
+
+internal static class Program
+{
+    private static int Main() => 1;
+}
