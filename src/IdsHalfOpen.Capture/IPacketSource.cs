@@ -42,7 +42,7 @@ public sealed record CaptureProblem(CaptureProblemKind Kind, string Source, long
 }
 
 /// <summary>Thrown when a source cannot be opened at all (unknown magic number, corrupt file header, missing file).</summary>
-public sealed class CaptureException : Exception
+public class CaptureException : Exception
 {
     public CaptureException(string message) : base(message) { }
 
