@@ -1,14 +1,20 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
 namespace IdsHalfOpen.Capture.Live;
 
 /// <summary>
 /// Packets from a network interface through libpcap. One reader thread calls <see cref="Read"/> in a loop;
 /// <see cref="ReadResult.Timeout"/> comes back at least every <see cref="LiveCaptureOptions.ReadTimeoutMs"/> so the
 /// reader can check its CancellationToken, and <see cref="BreakLoop"/> from any thread ends a wait at once.
-/// Frames point into libpcap's ring buffer: nothing is allocated or copied per packet.
+/// libpcap copies each frame into one buffer it reuses, and the frame points there: nothing is allocated per packet.
 /// </summary>
 public sealed unsafe class LivePacketSource : IPacketSource
 {
     private readonly PcapHandle _handle;
+    private readonly SafeFileHandle _wakeEvent;
+    private readonly int _captureFd;
+    private readonly int _readTimeoutMs;
     private readonly long _fractionToNs;
     private readonly Lock _statsLock = new();
     private volatile bool _stopRequested;
@@ -20,9 +26,13 @@ public sealed unsafe class LivePacketSource : IPacketSource
     private PcapStat _lastStats;
     private ulong _receivedHigh, _droppedHigh, _ifDroppedHigh;
 
-    private LivePacketSource(PcapHandle handle, string name, LinkType linkType, bool nanosecondTimestamps, string? warning)
+    private LivePacketSource(PcapHandle handle, SafeFileHandle wakeEvent, int captureFd, int readTimeoutMs, string name, LinkType linkType,
+        bool nanosecondTimestamps, string? warning)
     {
         _handle = handle;
+        _wakeEvent = wakeEvent;
+        _captureFd = captureFd;
+        _readTimeoutMs = readTimeoutMs;
         Name = name;
         LinkType = linkType;
         NanosecondTimestamps = nanosecondTimestamps;
@@ -66,6 +76,7 @@ public sealed unsafe class LivePacketSource : IPacketSource
             throw new LiveCaptureException(LiveCaptureError.Other, $"Could not create a capture for '{iface}': {PcapNative.Errbuf(errbuf)}");
         }
 
+        SafeFileHandle? wake = null;
         try
         {
             Check(handle, iface, "snapshot length", PcapNative.pcap_set_snaplen(handle, options.SnapLength));
@@ -86,11 +97,24 @@ public sealed unsafe class LivePacketSource : IPacketSource
             if (dlt is < 0 or > ushort.MaxValue)
                 throw new LiveCaptureException(LiveCaptureError.Other, $"libpcap reported no usable link type for '{iface}' ({dlt})");
             bool nano = PcapNative.pcap_get_tstamp_precision(handle) == PcapNative.TstampPrecisionNano;
+
+            // Non-blocking: on Linux a blocking pcap_next_ex never returns while no packet arrives, whatever the
+            // timeout, so Read waits itself with poll() and can both time out and be woken by BreakLoop.
+            if (PcapNative.pcap_setnonblock(handle, 1, errbuf) != 0)
+                throw new LiveCaptureException(LiveCaptureError.Other, $"Could not make the capture on '{iface}' non-blocking: {PcapNative.Errbuf(errbuf)}");
+            int fd = PcapNative.pcap_get_selectable_fd(handle);
+            if (fd < 0) throw new LiveCaptureException(LiveCaptureError.Other, $"libpcap gave no pollable descriptor for '{iface}'");
+            int efd = LibcNative.eventfd(0, LibcNative.EfdNonblock | LibcNative.EfdCloexec);
+            if (efd < 0)
+                throw new LiveCaptureException(LiveCaptureError.Other, $"eventfd failed (errno {Marshal.GetLastPInvokeError()}) while opening '{iface}'");
+            wake = new SafeFileHandle(efd, ownsHandle: true);
+
             // DLT and LINKTYPE values agree for the link types we decode; DLT_RAW (12 on Linux) has its own enum member.
-            return new LivePacketSource(handle, iface, (LinkType)dlt, nano, warning);
+            return new LivePacketSource(handle, wake, fd, options.ReadTimeoutMs, iface, (LinkType)dlt, nano, warning);
         }
         catch
         {
+            wake?.Dispose();
             handle.Dispose();
             throw;
         }
@@ -105,35 +129,79 @@ public sealed unsafe class LivePacketSource : IPacketSource
     {
         frame = default;
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_ended || _stopRequested)
+        long deadline = _readTimeoutMs == 0 ? long.MaxValue : Environment.TickCount64 + _readTimeoutMs;
+        while (true)
         {
-            _ended = true;
-            return ReadResult.EndOfStream;
-        }
+            if (_ended || _stopRequested)
+            {
+                _ended = true;
+                return ReadResult.EndOfStream;
+            }
 
-        PcapPacketHeader* header;
-        byte* data;
-        int rc = PcapNative.pcap_next_ex(_handle, &header, &data);
-        switch (rc)
-        {
-            case 1:
+            PcapPacketHeader* header;
+            byte* data;
+            int rc = PcapNative.pcap_next_ex(_handle, &header, &data);
+            if (rc == 1)
+            {
                 int caplen = (int)header->CapturedLength;
                 _bytesDelivered += caplen;
                 long ts = (long)header->Seconds * 1_000_000_000L + (long)header->Fraction * _fractionToNs;
                 frame = new RawFrame(new ReadOnlySpan<byte>(data, caplen), ts, (int)header->OriginalLength, LinkType, 0, ++_frameNumber);
                 return ReadResult.Packet;
-            case 0:
-                return ReadResult.Timeout;
-            case PcapNative.ErrorBreak:
-                _ended = true;
-                return ReadResult.EndOfStream;
-            default:
-                _ended = true;
-                // Not an exception: the interface went down or away mid-capture; what was read stays valid.
-                _problem = new CaptureProblem(CaptureProblemKind.IoError, Name, _bytesDelivered,
-                    $"capture failed after {_frameNumber} frames: {PcapNative.ErrorText(_handle, rc)}");
-                return ReadResult.EndOfStream;
+            }
+
+            if (rc == PcapNative.ErrorBreak) continue; // BreakLoop raced the read; the flag check above ends it
+            if (rc < 0)
+                return Fail(PcapNative.ErrorText(_handle, rc));
+
+            // rc == 0: nothing buffered. Wait for the socket, the wake event or the deadline.
+            long remaining = deadline - Environment.TickCount64;
+            if (remaining <= 0) return ReadResult.Timeout;
+            int waitMs = remaining > int.MaxValue || deadline == long.MaxValue ? -1 : (int)remaining;
+            var required = PcapNative.pcap_get_required_select_timeout(_handle);
+            if (required is not null)
+            {
+                // libpcap saw the interface go down and must be asked again soon to learn whether it vanished.
+                int requiredMs = (int)Math.Max(1, Math.Min(1000, (long)required->Seconds * 1000 + (long)required->Microseconds / 1000));
+                waitMs = waitMs < 0 ? requiredMs : Math.Min(waitMs, requiredMs);
+            }
+
+            if (!Wait(waitMs, out string? error)) return Fail(error!);
         }
+    }
+
+    /// <summary>poll() on the capture socket and the wake event; false with a message when poll itself fails.</summary>
+    private bool Wait(int timeoutMs, out string? error)
+    {
+        error = null;
+        bool addedRef = false;
+        try
+        {
+            _wakeEvent.DangerousAddRef(ref addedRef); // the descriptor number must not be reused while we poll it
+            var fds = stackalloc PollFd[2];
+            fds[0] = new PollFd { Fd = _captureFd, Events = LibcNative.PollIn };
+            fds[1] = new PollFd { Fd = (int)_wakeEvent.DangerousGetHandle(), Events = LibcNative.PollIn };
+            if (LibcNative.poll(fds, 2, timeoutMs) < 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno != LibcNative.Eintr) error = $"poll failed on the capture socket (errno {errno})";
+            }
+
+            // Socket readiness, errors and hang-ups are all left to the next pcap_next_ex, which reports them properly.
+            return error is null;
+        }
+        finally
+        {
+            if (addedRef) _wakeEvent.DangerousRelease();
+        }
+    }
+
+    private ReadResult Fail(string message)
+    {
+        _ended = true;
+        // Not an exception: the interface went down or away mid-capture; what was read stays valid.
+        _problem = new CaptureProblem(CaptureProblemKind.IoError, Name, _bytesDelivered, $"capture failed after {_frameNumber} frames: {message}");
+        return ReadResult.EndOfStream;
     }
 
     /// <summary>
@@ -163,10 +231,15 @@ public sealed unsafe class LivePacketSource : IPacketSource
     public void BreakLoop()
     {
         _stopRequested = true;
-        if (_handle.IsClosed) return;
         try
         {
-            PcapNative.pcap_breakloop(_handle);
+            // pcap_breakloop only sets libpcap's flag in non-blocking mode; the eventfd is what wakes a waiting poll().
+            if (!_handle.IsClosed) PcapNative.pcap_breakloop(_handle);
+            if (!_wakeEvent.IsClosed)
+            {
+                ulong one = 1;
+                _ = LibcNative.write(_wakeEvent, &one, sizeof(ulong)); // fails only when the counter is saturated: already signalled
+            }
         }
         catch (ObjectDisposedException)
         {
@@ -202,6 +275,7 @@ public sealed unsafe class LivePacketSource : IPacketSource
         BreakLoop();
         _disposed = true;
         lock (_statsLock) _handle.Dispose();
+        _wakeEvent.Dispose();
     }
 
     private static void SetFilter(PcapHandle handle, string iface, string filter)

@@ -16,14 +16,17 @@ internal static class PcapLibrary
 
     private static readonly Lock s_lock = new();
     private static nint s_handle;
+    private static nint s_libc;
 
-    /// <summary>Loads libpcap once and routes the imports to it; throws <see cref="LiveCaptureError.LibraryMissing"/> when absent.</summary>
+    /// <summary>Loads libpcap (and libc) once and routes the imports to them; throws <see cref="LiveCaptureError.LibraryMissing"/> when absent.</summary>
     internal static void EnsureLoaded()
     {
         lock (s_lock)
         {
             if (s_handle != 0) return;
             s_handle = Load(Candidates);
+            // glibc's runtime soname; musl would need "libc.so" here, Debian has glibc.
+            s_libc = NativeLibrary.Load("libc.so.6");
             // One resolver per assembly is all .NET allows; only live capture uses native code in this assembly.
             NativeLibrary.SetDllImportResolver(typeof(PcapLibrary).Assembly, Resolve);
         }
@@ -42,6 +45,10 @@ internal static class PcapLibrary
         throw new LiveCaptureException(LiveCaptureError.LibraryMissing, $"{MissingMessage}; tried {string.Join(", ", tried)}");
     }
 
-    private static nint Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath) =>
-        libraryName == PcapNative.Library ? s_handle : 0;
+    private static nint Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath) => libraryName switch
+    {
+        PcapNative.Library => s_handle,
+        LibcNative.Library => s_libc,
+        _ => 0,
+    };
 }

@@ -71,6 +71,16 @@ internal static unsafe partial class PcapNative
     internal static partial int pcap_datalink(PcapHandle p);
 
     [LibraryImport(Library)]
+    internal static partial int pcap_setnonblock(PcapHandle p, int nonblock, byte* errbuf);
+
+    [LibraryImport(Library)]
+    internal static partial int pcap_get_selectable_fd(PcapHandle p);
+
+    /// <summary>Non-null while libpcap needs to be called again within that time (it is checking whether a downed interface vanished).</summary>
+    [LibraryImport(Library)]
+    internal static partial Timeval* pcap_get_required_select_timeout(PcapHandle p);
+
+    [LibraryImport(Library)]
     internal static partial int pcap_next_ex(PcapHandle p, PcapPacketHeader** header, byte** data);
 
     [LibraryImport(Library)]
@@ -117,6 +127,14 @@ internal struct PcapPacketHeader
     public nint Fraction;
     public uint CapturedLength;
     public uint OriginalLength;
+}
+
+/// <summary>struct timeval on LP64 Linux.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct Timeval
+{
+    public nint Seconds;
+    public nint Microseconds;
 }
 
 /// <summary>struct pcap_stat as on Unix (Windows appends fields we do not read).</summary>

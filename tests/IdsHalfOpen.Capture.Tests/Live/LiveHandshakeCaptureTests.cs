@@ -1,0 +1,123 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using IdsHalfOpen.Capture.Live;
+using IdsHalfOpen.TestKit;
+
+namespace IdsHalfOpen.Capture.Tests.Live;
+
+/// <summary>
+/// Real TCP handshakes made by the kernel, captured live. Design: two namespaces of the test's own joined by a veth
+/// pair; python's http.server listens in the server namespace, curl connects from the client namespace, and the
+/// capture is opened on the client's veth end from a thread that entered the client namespace (setns is per thread,
+/// and the packet socket stays bound to that namespace afterwards). No address, route or interface is added to the
+/// host's namespace, so nothing can leave the machine.
+/// </summary>
+public sealed class LiveHandshakeCaptureTests
+{
+    private const int Connections = 3;
+    private const long MaxReorderNs = 20_000_000;
+
+    [RequiresToolsFact("ip", "curl", "python3", "lib:libpcap.so.0.8", NeedsRoot = true)]
+    public void Read_CurlConnectionsBetweenNamespaces_SeesEachHandshakeWithMatchingNumbers()
+    {
+        ToolGuard.Require("ip", "curl", "python3", "lib:libpcap.so.0.8", "root");
+        using var net = LiveTestNetwork.CreatePair();
+        int port = net.StartHttpServer();
+        using var source = LinuxThread.InNetworkNamespace(net.ClientNs,
+            () => LivePacketSource.Open(new(LiveTestNetwork.ClientInterface) { Filter = $"tcp port {port}" }));
+        Assert.Equal(LinkType.Ethernet, source.LinkType);
+
+        long wallBefore = NowNs();
+        var clientPorts = new List<ushort>();
+        for (int i = 0; i < Connections; i++)
+        {
+            var (code, stdout, stderr) = net.ExecInClient("curl", "-sS", "--noproxy", "*", "--max-time", "5", "-o", "/dev/null",
+                "-w", "%{local_port} %{http_code}", $"http://{net.ServerAddress}:{port}/");
+            Assert.True(code == 0, $"curl failed ({code}): {stderr}");
+            string[] parts = stdout.Split(' ');
+            Assert.Equal("200", parts[1]);
+            clientPorts.Add(ushort.Parse(parts[0], CultureInfo.InvariantCulture));
+        }
+
+        long wallAfter = NowNs();
+
+        var segments = ReadUntilHandshakes(source, clientPorts, TimeSpan.FromSeconds(5));
+        var stats = source.GetStatistics();
+
+        Assert.Null(source.Problem);
+        Assert.Equal(Enumerable.Range(1, segments.Count).Select(i => (long)i), segments.Select(s => s.FrameNumber));
+        // Frames come in delivery order. The kernel stamps a received frame when it queues it and a sent frame when it
+        // sends it, so across directions a stamp may trail the previous frame's by scheduling latency, never by more.
+        for (int i = 1; i < segments.Count; i++)
+            Assert.True(segments[i].TimestampNs >= segments[i - 1].TimestampNs - MaxReorderNs,
+                $"frame {segments[i].FrameNumber} is {(segments[i - 1].TimestampNs - segments[i].TimestampNs) / 1000} µs older than the one before");
+        long slack = TimeSpan.FromSeconds(1).Ticks * 100;
+        Assert.All(segments, s => Assert.InRange(s.TimestampNs, wallBefore - slack, wallAfter + slack));
+        Assert.True(stats.Received >= (ulong)segments.Count, $"pcap_stats received {stats.Received} < {segments.Count} seen");
+        Assert.Equal(0UL, stats.DroppedByKernel);
+
+        foreach (ushort clientPort in clientPorts)
+        {
+            var conn = segments.Where(s => s.SourcePort == clientPort || s.DestinationPort == clientPort).ToList();
+            var syn = Assert.Single(conn, s => s.Flags == Tf.Syn);
+            Assert.Equal((net.ClientAddress, clientPort, net.ServerAddress, (ushort)port), (syn.Source, syn.SourcePort, syn.Destination, syn.DestinationPort));
+
+            var synAck = Assert.Single(conn, s => s.Flags == (Tf.Syn | Tf.Ack));
+            Assert.Equal((net.ServerAddress, (ushort)port, net.ClientAddress, clientPort), (synAck.Source, synAck.SourcePort, synAck.Destination, synAck.DestinationPort));
+            Assert.Equal(unchecked(syn.Sequence + 1), synAck.Acknowledgment);
+
+            var ack = conn.First(s => s.FrameNumber > synAck.FrameNumber && s.Source.Equals(net.ClientAddress));
+            Assert.Equal(Tf.Ack, ack.Flags & (Tf.Syn | Tf.Ack | Tf.Rst | Tf.Fin));
+            Assert.Equal(unchecked(syn.Sequence + 1), ack.Sequence);
+            Assert.Equal(unchecked(synAck.Sequence + 1), ack.Acknowledgment);
+
+            // Causality holds exactly: each segment is stamped after the one it answers.
+            Assert.True(syn.FrameNumber < synAck.FrameNumber && syn.TimestampNs < synAck.TimestampNs && synAck.TimestampNs < ack.TimestampNs);
+            Assert.All(conn, s => Assert.Equal(s.CapturedLength, s.OriginalLength)); // snap length 256 KiB keeps whole frames
+        }
+    }
+
+    /// <summary>Reads until every client port has SYN, SYN-ACK and the client's following ACK, or the time is up.</summary>
+    private static List<Segment> ReadUntilHandshakes(LivePacketSource source, List<ushort> clientPorts, TimeSpan limit)
+    {
+        var segments = new List<Segment>();
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed < limit && !clientPorts.All(p => HasHandshake(segments, p)))
+        {
+            var result = source.Read(out var frame);
+            if (result == ReadResult.EndOfStream) break;
+            if (result == ReadResult.Packet) segments.Add(Segment.Parse(frame));
+        }
+
+        return segments;
+    }
+
+    private static bool HasHandshake(List<Segment> segments, ushort clientPort)
+    {
+        var synAck = segments.FirstOrDefault(s => s.DestinationPort == clientPort && s.Flags == (Tf.Syn | Tf.Ack));
+        return synAck is not null && segments.Any(s => s.SourcePort == clientPort && s.FrameNumber > synAck.FrameNumber && (s.Flags & Tf.Ack) != 0);
+    }
+
+    private static long NowNs() => (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
+
+    /// <summary>One captured Ethernet/IPv4/TCP frame, parsed by hand so this test does not trust the product's decoder.</summary>
+    private sealed record Segment(long FrameNumber, long TimestampNs, int CapturedLength, int OriginalLength, IPAddress Source, IPAddress Destination,
+        ushort SourcePort, ushort DestinationPort, uint Sequence, uint Acknowledgment, Tf Flags)
+    {
+        public static Segment Parse(RawFrame frame)
+        {
+            var d = frame.Data;
+            Assert.Equal(Packets.EtherTypeIpv4, BinaryPrimitives.ReadUInt16BigEndian(d[12..]));
+            var ip = d[14..];
+            Assert.Equal(4, ip[0] >> 4);
+            Assert.Equal(6, ip[9]);
+            var tcp = ip[((ip[0] & 0xF) * 4)..];
+            return new Segment(frame.FrameNumber, frame.TimestampNs, d.Length, frame.OriginalLength,
+                new IPAddress(ip.Slice(12, 4)), new IPAddress(ip.Slice(16, 4)),
+                BinaryPrimitives.ReadUInt16BigEndian(tcp), BinaryPrimitives.ReadUInt16BigEndian(tcp[2..]),
+                BinaryPrimitives.ReadUInt32BigEndian(tcp[4..]), BinaryPrimitives.ReadUInt32BigEndian(tcp[8..]), (Tf)tcp[13]);
+        }
+    }
+}
