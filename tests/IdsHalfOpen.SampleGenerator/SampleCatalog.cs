@@ -48,6 +48,9 @@ public static class SampleCatalog
         new("multi-section.pcapng", MultiSection),
         new("nanosecond-be.pcap", NanosecondBigEndian),
         new("snaplen-64.pcap", Snaplen64),
+        new("edge-cases.pcap", EdgeFrames.Build),
+        new("link-types.pcapng", LinkTypes),
+        new("pcapng-options.pcapng", PcapngOptions.Build),
         new("bad/truncated-record.pcap", BadFiles.TruncatedRecord),
         new("bad/corrupt-header.pcap", BadFiles.CorruptHeader),
         new("bad/corrupt-record-length.pcap", BadFiles.CorruptRecordLength),
@@ -335,6 +338,44 @@ public static class SampleCatalog
             }
 
             for (int i = 0; i < 3; i++) w.WriteBlock(5, StatisticsBody(bigEndian, i, BaseNs + 10 * S));
+        }
+
+        return ms.ToArray();
+    }
+
+    private static byte[] LinkTypes()
+    {
+        // One interface per less common link type, two connections each (one IPv4, one IPv6 where the type allows both).
+        (LinkType Type, Func<ScenarioPacket, byte[]> Frame, bool V6)[] types =
+        [
+            (LinkType.Ipv4, Framing.Raw, false),
+            (LinkType.Ipv6, Framing.Raw, true),
+            (LinkType.RawDlt12, Framing.Raw, true),
+            (LinkType.RawDlt14, Framing.Raw, true),
+            (LinkType.Loop, p => Packets.Null(p.Ip, (p.Ip[0] >> 4) == 6 ? 24u : 2u, bigEndian: true), true),
+            (LinkType.Null, p => Packets.Null(p.Ip, (p.Ip[0] >> 4) == 6 ? 28u : 2u, bigEndian: true), true),
+        ];
+        using var ms = new MemoryStream();
+        using (var w = new PcapngWriter(ms))
+        {
+            var streams = new List<IEnumerable<ScenarioPacket>>();
+            for (int i = 0; i < types.Length; i++)
+            {
+                w.AddInterface(types[i].Type, 262144, 9, types[i].Type.ToString());
+                streams.Add(CleanTraffic.Packets(new CleanTrafficOptions
+                {
+                    Seed = 1601 + (ulong)i,
+                    StartNs = BaseNs + i * 100 * Ms,
+                    Connections = 2,
+                    Clients = types[i].V6 ? [Clients4[0], Clients6[0]] : [Clients4[0]],
+                    Servers = types[i].V6 ? [Servers4[0], Servers6[0]] : [Servers4[0]],
+                    MeanGapNs = 20 * Ms,
+                    FirstFlowId = i * 1000,
+                }));
+            }
+
+            foreach (var p in ScenarioStream.Merge([.. streams]))
+                w.WriteEnhanced(p.Flow / 1000, p.TimestampNs, types[p.Flow / 1000].Frame(p));
         }
 
         return ms.ToArray();

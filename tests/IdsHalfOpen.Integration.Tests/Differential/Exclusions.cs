@@ -23,11 +23,44 @@ public sealed record Exclusion(string Name, string Capture, ExclusionKind Kind, 
 
 public static class Exclusions
 {
+    private const string Garbage = Captures.SamplesPrefix + "bad/garbage-frames.pcap";
+    private const string Edge = Captures.SamplesPrefix + "edge-cases.pcap";
+
     public static IReadOnlyList<Exclusion> All { get; } =
     [
+        new("TCP options run past the IP payload", Garbage, ExclusionKind.OursMayBeMissing, GarbageCase("tcp-options-truncated"),
+            "data offset 60 bytes with 24 bytes of TCP in the IP packet: tshark shows the fixed header and marks the frame malformed; " +
+            "we drop it (DecodeEvent.TcpBadDataOffset), as a receiving stack does (Linux tcp_v4_rcv discards a segment shorter than its " +
+            "data offset), so it can never open a connection on the target"),
+        new("TCP options run past the IP total length", Garbage, ExclusionKind.OursMayBeMissing, GarbageCase("tcp-options-beyond-ip-length"),
+            "the same with the IPv4 total length cutting the options while the frame holds them: tshark shows the fixed header and " +
+            "'Short segment'; we drop it (TcpBadDataOffset) for the same reason"),
+        new("IPv6 packet behind EtherType IPv4", Garbage, ExclusionKind.OursMayBeMissing, GarbageCase("ipv4-ethertype-carrying-ipv6"),
+            "tshark's IPv4 dissector hands a version-6 header on to IPv6; we drop it (DecodeEvent.Ipv4BadVersion), as a host's IPv4 " +
+            "input does (the EtherType selects the protocol; the version must match)"),
+
+        // Tunnelled and encapsulated TCP the decoder leaves undecoded by design (it follows one level of IP-in-IP only).
+        new("IP-in-IP two levels deep", Edge, ExclusionKind.OursMayBeMissing, EdgeCase("ip-in-ip-in-ip"),
+            "tunnelled TCP: the decoder follows one level of IP-in-IP and drops deeper nesting (DecodeEvent.IpTunnelTooDeep)"),
+        new("GRE", Edge, ExclusionKind.OursMayBeMissing, EdgeCase("gre-ipv4"),
+            "tunnelled TCP: GRE (IP protocol 47) is not decoded; the frame counts as non-TCP IP"),
+        new("VXLAN", Edge, ExclusionKind.OursMayBeMissing, EdgeCase("vxlan"),
+            "tunnelled TCP: VXLAN (UDP 4789) is not decoded; the frame counts as UDP"),
+        new("PPPoE session", Edge, ExclusionKind.OursMayBeMissing, EdgeCase("pppoe-session"),
+            "encapsulated TCP: EtherType 0x8864 (PPPoE session) is not decoded; the frame counts as non-IP"),
+        new("802.3 LLC/SNAP", Edge, ExclusionKind.OursMayBeMissing, EdgeCase("llc-snap"),
+            "encapsulated TCP: an 802.3 length field with LLC/SNAP is not decoded; the frame counts as non-IP"),
     ];
 
     public static IReadOnlyList<Exclusion> For(string capture) => [.. All.Where(e => e.Capture == capture)];
+
+    /// <summary>The frame of samples-pcap/edge-cases.pcap built for the named case.</summary>
+    public static Func<TsharkFrame, bool> EdgeCase(string name)
+    {
+        int index = EdgeFrames.Cases.ToList().FindIndex(c => c.Name == name);
+        if (index < 0) throw new ArgumentException("no edge-cases case " + name, nameof(name));
+        return f => f.Number == index + 1;
+    }
 
     /// <summary>The frame of samples-pcap/bad/garbage-frames.pcap built for the named case.</summary>
     public static Func<TsharkFrame, bool> GarbageCase(string name)

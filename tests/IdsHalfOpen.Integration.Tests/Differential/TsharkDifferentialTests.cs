@@ -1,4 +1,5 @@
 using IdsHalfOpen.TestKit;
+using Xunit.Abstractions;
 
 namespace IdsHalfOpen.Integration.Tests.Differential;
 
@@ -6,7 +7,7 @@ namespace IdsHalfOpen.Integration.Tests.Differential;
 /// Our offline reader and decoder against tshark, on every sample capture and every shared real capture: one theory case
 /// per capture, so a failure names the file. tshark runs over all captures in parallel the first time a case asks.
 /// </summary>
-public sealed class TsharkDifferentialTests
+public sealed class TsharkDifferentialTests(ITestOutputHelper output)
 {
     public static TheoryData<string> AllCaptures
     {
@@ -28,6 +29,7 @@ public sealed class TsharkDifferentialTests
 
         var report = Differential.Compare(await theirs, ours, Exclusions.For(capture));
 
+        output.WriteLine(report.Describe());
         Assert.True(report.Mismatches.Count == 0, report.Describe());
     }
 

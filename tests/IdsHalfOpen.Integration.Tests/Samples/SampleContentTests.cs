@@ -12,6 +12,8 @@ public sealed class SampleContentTests
     /// <summary>Per file: frames, SYN (SYN without ACK), SYN-ACK, RST, FIN, and how those numbers follow from the scenario.</summary>
     public static TheoryData<string, int, int, int, int, int, string> Counts => new()
     {
+        { "link-types.pcapng", 108, 12, 12, 0, 24, "6 interfaces (IPv4 228, IPv6 229, DLT 12, DLT 14, LOOP 108, NULL 0) x 2 complete x 9" },
+        { "pcapng-options.pcapng", 48, 6, 5, 1, 10, "5 complete x 9 + refused 2 + 1 packet block with nothing captured" },
         { "handshakes-clean.pcap", 458, 57, 50, 1, 100, "50 complete x 9 + 6 SYN retransmissions (1+2+1+2) + refused SYN/RST-ACK" },
         { "handshakes-clean.pcap.gz", 458, 57, 50, 1, 100, "same capture, gzipped" },
         { "syn-flood-spoofed.pcap", 6481, 3021, 3320, 0, 40, "flood 3,000 SYN + 3,000 SYN-ACK + 150 x 2 retransmitted SYN-ACKs; background 20 complete x 9 + 1 SYN retransmission" },
@@ -39,7 +41,73 @@ public sealed class SampleContentTests
 
         var actual = (dump.Frames.Count, tcp.Count(s => (s.Flags & 0x12) == 0x02), tcp.Count(s => (s.Flags & 0x12) == 0x12), tcp.Count(s => (s.Flags & 0x04) != 0), tcp.Count(s => (s.Flags & 0x01) != 0));
         Assert.True((frames, syn, synAck, rst, fin) == actual, $"{file} ({derivation}): expected frames/SYN/SYN-ACK/RST/FIN {(frames, syn, synAck, rst, fin)}, tshark {actual}");
-        Assert.Equal(frames, dump.Frames.Count(f => f.HasTcpHeader));
+        Assert.Equal(file == "pcapng-options.pcapng" ? frames - 1 : frames, tcp.Count);
+    }
+
+    /// <summary>What tshark must find in each edge-cases.pcap frame: its protocol chain up to TCP (or to the end when there is no TCP).</summary>
+    public static TheoryData<string, string> EdgeChains => new()
+    {
+        { "syn-ece-cwr", "eth:ethertype:ip:tcp" },
+        { "tcp-ns-and-reserved-bits", "eth:ethertype:ip:tcp" },
+        { "tcp-all-eight-flags", "eth:ethertype:ip:tcp" },
+        { "tcp-no-flags", "eth:ethertype:ip:tcp" },
+        { "syn-with-payload", "eth:ethertype:ip:tcp" },
+        { "tcp-port-zero", "eth:ethertype:ip:tcp" },
+        { "ipv6-routing-header-done", "eth:ethertype:ipv6:ipv6.routing:tcp" },
+        { "ipv6-routing-header-pending", "eth:ethertype:ipv6:ipv6.routing:tcp" },
+        { "ipv6-atomic-fragment", "eth:ethertype:ipv6:ipv6.fraghdr:tcp" },
+        { "ipv6-hop-by-hop-not-first", "eth:ethertype:ipv6:ipv6.dstopts:ipv6.hopopts:tcp" },
+        { "vlan-priority-and-dei", "eth:ethertype:vlan:ethertype:ip:tcp" },
+        { "vlan-zero-priority-tag", "eth:ethertype:vlan:ethertype:ip:tcp" },
+        { "three-vlan-tags", "eth:ethertype:ieee8021ad:ethertype:vlan:ethertype:vlan:ethertype:ip:tcp" },
+        { "mpls-three-labels-ipv6", "eth:ethertype:mpls:ipv6:tcp" },
+        { "icmp-unreachable-quoting-8-bytes", "eth:ethertype:ip:icmp:ip:tcp" },
+        { "icmp-unreachable-quoting-whole-syn", "eth:ethertype:ip:icmp:ip:tcp" },
+        { "icmpv6-unreachable-quoting-syn", "eth:ethertype:ipv6:icmpv6:ipv6:tcp" },
+        { "ipv4-in-ipv4", "eth:ethertype:ip:ip:tcp" },
+        { "ipv6-in-ipv4", "eth:ethertype:ip:ipv6:tcp" },
+        { "ipv4-in-ipv6", "eth:ethertype:ipv6:ip:tcp" },
+        { "ipv6-in-ipv6", "eth:ethertype:ipv6:ipv6:tcp" },
+        { "ip-in-ip-in-ip", "eth:ethertype:ip:ip:ip:tcp" },
+        { "gre-ipv4", "eth:ethertype:ip:gre:ip:tcp" },
+        { "vxlan", "eth:ethertype:ip:udp:vxlan:eth:ethertype:ip:tcp" },
+        { "pppoe-session", "eth:ethertype:pppoes:ppp:ip:tcp" },
+        { "llc-snap", "eth:llc:ip:tcp" },
+        { "valid-syn-ack", "eth:ethertype:ip:tcp" },
+    };
+
+    [RequiresToolsTheory("tshark")]
+    [MemberData(nameof(EdgeChains))]
+    public void Tshark_EdgeCaseFrame_HasTheIntendedLayers(string name, string chain)
+    {
+        ToolGuard.Require("tshark");
+        int index = SampleGenerator.EdgeFrames.Cases.ToList().FindIndex(c => c.Name == name);
+        var frames = Dump("edge-cases.pcap").Frames;
+
+        Assert.Equal(SampleGenerator.EdgeFrames.Cases.Count, frames.Count);
+        var protocols = string.Join(':', frames[index].Protocols);
+        Assert.True(protocols.StartsWith(chain, StringComparison.Ordinal) && (protocols.Length == chain.Length || protocols[chain.Length] == ':'),
+            $"{name}: tshark sees {protocols}, expected {chain}");
+    }
+
+    /// <summary>Cases of bad/garbage-frames.pcap where tshark still dissects a whole TCP fixed header (the rest must show none).</summary>
+    public static readonly string[] GarbageWithTcpHeader =
+    [
+        "valid-syn", "ipv4-total-length-beyond-frame", "tcp-options-truncated", "ipv4-first-fragment", "ipv4-total-length-0-tso",
+        "ipv4-ethertype-carrying-ipv6", "ipv4-bad-header-checksum", "tcp-bad-checksum", "ipv4-with-options", "ethernet-padding",
+        "ipv6-first-fragment", "tcp-options-beyond-ip-length", "valid-syn-ack",
+    ];
+
+    [RequiresToolsFact("tshark")]
+    public void Tshark_GarbageFrames_ShowATcpHeaderOnlyWhereExpected()
+    {
+        ToolGuard.Require("tshark");
+        var cases = SampleGenerator.GarbageFrames.Cases;
+        var frames = TsharkDump.Run("samples/bad/garbage-frames.pcap", Path.Combine(RepoPaths.Samples, "bad", "garbage-frames.pcap")).Frames;
+
+        Assert.Equal(cases.Count, frames.Count);
+        var withHeader = cases.Where((c, i) => frames[i].HasTcpHeader).Select(c => c.Name).ToList();
+        Assert.Equal(GarbageWithTcpHeader, withHeader);
     }
 
     [RequiresToolsFact("tshark")]
@@ -161,6 +229,20 @@ public sealed class SampleContentTests
         Assert.Equal(new[] { "eth", "raw", "sll" }, multi.GroupBy(f => f.InterfaceId).OrderBy(g => g.Key).Select(g => g.First().Protocols[0]));
         Assert.Equal(3, multi.Count(f => f.TimestampNs is null)); // simple packet blocks carry no timestamp
         Assert.Contains(multi, f => f.CapturedLength < f.Length);   // interface 1 has snaplen 96
+        var linkTypes = Dump("link-types.pcapng").Frames;
+        Assert.Equal(new[] { "ip", "ipv6", "raw", "raw", "null", "null" }, linkTypes.GroupBy(f => f.InterfaceId).OrderBy(g => g.Key).Select(g => g.First().Protocols[0]));
+    }
+
+    [RequiresToolsFact("tshark")]
+    public void Tshark_PcapngOptions_AppliesOffsetAndResolution()
+    {
+        ToolGuard.Require("tshark");
+        var frames = Dump("pcapng-options.pcapng").Frames;
+
+        // Interface 1 stores times 1000 s early and if_tsoffset adds them back; interface 0 counts 2^-20 s ticks.
+        Assert.All(frames, f => Assert.InRange(f.TimestampNs!.Value, SampleGenerator.SampleCatalog.BaseNs, SampleGenerator.SampleCatalog.BaseNs + 1_000_000_000L));
+        Assert.Contains(frames, f => f.InterfaceId == 0 && f.TimestampNs!.Value % 1000 != 0);
+        Assert.Single(frames, f => f.CapturedLength == 0 && f.Length == 60);
     }
 
     [RequiresToolsFact("tshark")]
