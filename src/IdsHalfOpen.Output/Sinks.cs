@@ -14,7 +14,7 @@ public interface IAlertSink
     void Flush();
 }
 
-/// <summary>Receives finished connection attempts. May be called from several tracker shards: implementations lock.</summary>
+/// <summary>Receives finished connection attempts; implementations must accept calls from several threads (tracker shards).</summary>
 public interface IConnectionSink
 {
     void Write(ConnectionRecord record);
