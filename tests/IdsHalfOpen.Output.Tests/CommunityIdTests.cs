@@ -18,7 +18,7 @@ public class CommunityIdTests
     [MemberData(nameof(VectorFiles))]
     public void Compute_BaselineVectors_MatchExpected(string file, ushort seed)
     {
-        using var json = JsonDocument.Parse(File.ReadAllBytes(System.IO.Path.Combine(AppContext.BaseDirectory, "Vectors", "community-id", file)));
+        using var json = JsonDocument.Parse(File.ReadAllBytes(System.IO.Path.Combine(IdsHalfOpen.TestKit.RepoPaths.Shared, "vectors", "community-id", file)));
         int tcp = 0, checkedCount = 0;
         var skipped = new SortedSet<int>();
         foreach (var entry in json.RootElement.EnumerateArray())
