@@ -43,7 +43,7 @@ public class CidrSetTests
     }
 
     [Fact]
-    public void Empty_ContainsNothingButMatchesAny()
+    public void Contains_EmptySet_FalseWhileMatchesOrAnyIsTrue()
     {
         Assert.False(CidrSet.Empty.Contains(V4("1.2.3.4")));
         Assert.True(CidrSet.Empty.MatchesOrAny(V4("1.2.3.4")));
@@ -127,7 +127,7 @@ public class CidrSetTests
     }
 
     [Fact]
-    public void PortSet_RangesAndSinglePorts_MatchExactly()
+    public void PortSetContains_RangesAndSinglePorts_MatchExactly()
     {
         var ports = PortSet.Create([(80, 80), (443, 443), (8000, 8100), (65535, 65535)]);
         for (int p = 0; p <= 65535; p++)
