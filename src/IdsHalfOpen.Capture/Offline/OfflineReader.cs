@@ -34,6 +34,9 @@ internal abstract class OfflineReader : IPacketSource
     /// <summary>True when the file was gzip-compressed: offsets then count bytes of the decompressed data.</summary>
     public bool IsGzip { get; }
 
+    /// <summary>Size of the stream buffer (0 when the file is memory-mapped); lets tests check it stays bounded.</summary>
+    internal int BufferCapacity => _in.StreamBufferCapacity;
+
     public abstract ReadResult Read(out RawFrame frame);
 
     /// <summary>The record size limit for a header's snapshot length: max(snaplen, 262144), snaplen capped.</summary>

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using IdsHalfOpen.Capture.Offline;
+using Xunit.Abstractions;
 
 namespace IdsHalfOpen.Capture.Tests.Offline;
 
@@ -12,7 +13,7 @@ namespace IdsHalfOpen.Capture.Tests.Offline;
 /// Long manual run: <c>IDS_FUZZ_ITERATIONS=1000000 dotnet test tests/IdsHalfOpen.Capture.Tests --filter FuzzTests</c>;
 /// <c>IDS_FUZZ_SEED</c> picks another seed. A failure message names the seed and iteration to replay.
 /// </remarks>
-public sealed class FuzzTests
+public sealed class FuzzTests(ITestOutputHelper output)
 {
     private const int DefaultIterations = 4000;
     private const int DefaultSeed = 20240601;
@@ -38,7 +39,8 @@ public sealed class FuzzTests
         var rng = new Random(seed);
         using var dir = new TempDir();
         string path = Path.Combine(dir.Path, "fuzz.bin");
-        int opened = 0, problems = 0, packets = 0;
+        int opened = 0, packets = 0;
+        var problems = new Dictionary<CaptureProblemKind, int>();
 
         for (int i = 0; i < iterations; i++)
         {
@@ -71,7 +73,7 @@ public sealed class FuzzTests
                 {
                     var (count, allocated, problem) = Drain(reader, plain.Length);
                     packets += count;
-                    if (problem is not null) problems++;
+                    if (problem is not null) problems[problem.Kind] = problems.GetValueOrDefault(problem.Kind) + 1;
                     Assert.True(allocated < AllocationBudget, $"seed {seed} iteration {i}: {allocated} bytes allocated while reading");
                 }
                 catch (Exception e) when (e is not Xunit.Sdk.XunitException)
@@ -81,9 +83,12 @@ public sealed class FuzzTests
             }
         }
 
-        // The mutations must leave enough files readable for the loop to test the readers, not only the header checks.
+        output.WriteLine($"seed {seed}: {iterations} files, {opened} opened, {packets} packets, problems: {string.Join(", ", problems.Select(p => $"{p.Key} {p.Value}"))}");
+        // The mutations must leave enough files readable for the loop to test the readers, not only the header checks,
+        // and must reach both kinds of damage.
         Assert.True(opened > iterations / 3, $"only {opened} of {iterations} mutated files opened");
-        Assert.True(problems > iterations / 10, $"only {problems} problems reported");
+        Assert.True(problems.GetValueOrDefault(CaptureProblemKind.TruncatedRecord) > iterations / 20, "too few truncated records");
+        Assert.True(problems.GetValueOrDefault(CaptureProblemKind.CorruptRecord) > iterations / 20, "too few corrupt records");
         Assert.True(packets > iterations, $"only {packets} packets read");
     }
 

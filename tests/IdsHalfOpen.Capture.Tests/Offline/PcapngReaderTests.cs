@@ -137,6 +137,26 @@ public sealed class PcapngReaderTests
     }
 
     [Fact]
+    public void Read_EnhancedPacketWithOptions_DataEndsAtCapturedLength()
+    {
+        var b = new PcapngBuild(bigEndian: true);
+        b.Interface(LinkType.Raw, tsResol: 9);
+        var data = CaptureFiles.RawSyn(0)[..41];
+        // epb_flags (2) = inbound, a comment (1), end of options.
+        var body = new BodyBuilder(true).U32(0).U32(0).U32(77).U32(41).U32(60).Bytes(data).Pad()
+            .U16(2).U16(4).U32(1).U16(1).U16(5).Bytes("hello"u8.ToArray()).Pad().U16(0).U16(0).ToArray();
+        b.Block(6, body);
+
+        var (frames, problem) = CaptureFiles.ReadAll(b.Build().Bytes);
+
+        Assert.Null(problem);
+        var f = Assert.Single(frames);
+        Assert.Equal(data, f.Data);
+        Assert.Equal(60, f.OriginalLength);
+        Assert.Equal(77, f.TimestampNs);
+    }
+
+    [Fact]
     public void Read_UnknownAndOtherBlocks_SkippedAndNotCounted()
     {
         var b = new PcapngBuild();
