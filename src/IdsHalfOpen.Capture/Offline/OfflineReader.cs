@@ -58,20 +58,21 @@ internal abstract class OfflineReader : IPacketSource
     {
         _done = true;
         var failure = _in.Failure;
+        long reached = _in.Position + _in.Buffered;
         if (failure is InvalidDataException)
         {
-            Problem = new CaptureProblem(CaptureProblemKind.CorruptRecord, Name, _in.Position + _in.Buffered,
-                $"gzip data is corrupt ({failure.Message}) after {(_in.Position + _in.Buffered)} decompressed bytes{Where}");
+            Problem = new CaptureProblem(CaptureProblemKind.CorruptRecord, Name, recordStart,
+                $"gzip data is corrupt after {reached} decompressed bytes ({failure.Message}); reading stopped at the record starting here{Where}");
         }
         else if (failure is not null)
         {
-            Problem = new CaptureProblem(CaptureProblemKind.IoError, Name, _in.Position + _in.Buffered,
-                $"read failed: {failure.Message}{Where}");
+            Problem = new CaptureProblem(CaptureProblemKind.IoError, Name, recordStart,
+                $"read failed after {reached} bytes ({failure.Message}); reading stopped at the record starting here{Where}");
         }
         else if (_in.Position != recordStart || _in.Buffered != 0)
         {
             Problem = new CaptureProblem(CaptureProblemKind.TruncatedRecord, Name, recordStart,
-                $"file ends inside {what} ({(_in.Position + _in.Buffered - recordStart)} bytes present){Where}");
+                $"file ends inside {what} ({reached - recordStart} bytes present){Where}");
         }
 
         return ReadResult.EndOfStream;

@@ -8,9 +8,19 @@ namespace IdsHalfOpen.Capture.Offline;
 /// The format comes from the magic number, never from the file name.
 /// </summary>
 /// <remarks>
-/// Plain files are memory-mapped and read in place, so a frame's bytes are never copied; gzip files and other
+/// <para>Plain files are memory-mapped and read in place, so a frame's bytes are never copied; gzip files and other
 /// streams go through one pooled buffer. Either way <see cref="RawFrame.Data"/> is valid until the next Read.
-/// A mapped file must not be truncated by another process while it is being read.
+/// A mapped file must not be truncated by another process while it is being read.</para>
+/// <para>Damage after the header never throws: Read returns EndOfStream with <see cref="IPacketSource.Problem"/> set
+/// (TruncatedRecord when the file ends inside a record, CorruptRecord for an impossible record header), after every
+/// earlier record was delivered. Offsets are byte offsets in the decompressed data for gzip files.</para>
+/// <para>Limits: a record's captured length may be up to max(snaplen, 262144) with the header's snaplen capped at
+/// 16 MiB; pcapng section and interface blocks up to 1 MiB; options after a packet's data up to 1 MiB. A wire length
+/// below the captured length is reported as the captured length.</para>
+/// <para>pcapng specifics: interfaces restart with each section; timestamps honour if_tsresol (10^-n and 2^-n,
+/// sub-nanosecond parts truncated) and if_tsoffset; simple packet blocks (interface 0, no timestamp) carry the
+/// previous packet's timestamp, or 0 before any; frame numbers count packet blocks only (EPB, SPB, OPB), as tshark
+/// does; other blocks are skipped by their length after checking it.</para>
 /// </remarks>
 public static class OfflineSource
 {
