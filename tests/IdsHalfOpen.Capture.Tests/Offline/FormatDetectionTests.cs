@@ -100,6 +100,23 @@ public sealed class FormatDetectionTests
     }
 
     [Fact]
+    public void Read_StreamFailsMidway_IoErrorAfterEarlierRecords()
+    {
+        var built = CaptureFiles.Pcap(10);
+        long failAt = built.Pieces[6].Start + 5;
+        using var stream = new FailingStream(built.Bytes, failAt);
+
+        using var source = OfflineSource.Open(stream, "failing");
+        var (frames, problem) = CaptureFiles.ReadAll(source);
+
+        CaptureFiles.AssertFrames(built.Frames.Take(5), frames);
+        Assert.NotNull(problem);
+        Assert.Equal(CaptureProblemKind.IoError, problem.Kind);
+        Assert.Equal(built.Pieces[6].Start, problem.Offset);
+        Assert.Contains("disk on fire", problem.Message);
+    }
+
+    [Fact]
     public void Open_GzipOfNonCapture_ThrowsSayingDecompressed()
     {
         var gz = CaptureFiles.Gzip("hello, this is not a capture"u8.ToArray());
@@ -201,6 +218,39 @@ internal sealed class TrickleStream(byte[] data, int chunk) : Stream
     public override int Read(byte[] buffer, int offset, int count)
     {
         int n = Math.Min(Math.Min(count, chunk), data.Length - _position);
+        Array.Copy(data, _position, buffer, offset, n);
+        _position += n;
+        return n;
+    }
+
+    public override void Flush() { }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}
+
+/// <summary>Serves its bytes up to <c>failAt</c>, then throws as a failing disk would.</summary>
+internal sealed class FailingStream(byte[] data, long failAt) : Stream
+{
+    private int _position;
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        if (_position >= failAt) throw new IOException("disk on fire");
+        int n = (int)Math.Min(Math.Min(count, failAt - _position), data.Length - _position);
         Array.Copy(data, _position, buffer, offset, n);
         _position += n;
         return n;
