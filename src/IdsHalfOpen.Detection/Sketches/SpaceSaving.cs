@@ -188,7 +188,7 @@ public sealed class SpaceSaving<TKey>
             _orderCounts[i] = _bucketCount[_bucketOf[i]];
         }
 
-        order.Sort(new TopOrder(_orderCounts, _keys));
+        SortTop(order);
         for (var i = 0; i < written; i++)
         {
             var counter = order[i];
@@ -401,13 +401,56 @@ public sealed class SpaceSaving<TKey>
         _index[hole] = 0;
     }
 
-    private readonly struct TopOrder(long[] counts, TKey[] keys) : IComparer<int>
+    // Heapsort (MemoryExtensions.Sort would box a struct comparer): in place, no allocation, O(k log k).
+    private void SortTop(Span<int> order)
     {
-        public int Compare(int x, int y)
+        for (var root = (order.Length / 2) - 1; root >= 0; root--)
         {
-            var byCount = counts[y].CompareTo(counts[x]);
-            return byCount != 0 ? byCount : keys[x].CompareTo(keys[y]);
+            SiftDown(order, root, order.Length);
         }
+
+        for (var end = order.Length - 1; end > 0; end--)
+        {
+            (order[0], order[end]) = (order[end], order[0]);
+            SiftDown(order, 0, end);
+        }
+    }
+
+    // Max-heap on the output order: the root is the counter that must come last.
+    private void SiftDown(Span<int> heap, int position, int length)
+    {
+        var item = heap[position];
+        while (true)
+        {
+            var child = (2 * position) + 1;
+            if (child >= length)
+            {
+                break;
+            }
+
+            if (child + 1 < length && ComesBefore(heap[child], heap[child + 1]))
+            {
+                child++;
+            }
+
+            if (!ComesBefore(item, heap[child]))
+            {
+                break;
+            }
+
+            heap[position] = heap[child];
+            position = child;
+        }
+
+        heap[position] = item;
+    }
+
+    // Count descending, then key ascending: a total order, as keys are distinct.
+    private bool ComesBefore(int x, int y)
+    {
+        var countX = _orderCounts[x];
+        var countY = _orderCounts[y];
+        return countX != countY ? countX > countY : _keys[x].CompareTo(_keys[y]) < 0;
     }
 }
 
