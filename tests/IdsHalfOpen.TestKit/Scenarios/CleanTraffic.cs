@@ -46,13 +46,14 @@ public static class CleanTraffic
         var rng = new DeterministicRandom(o.Seed);
         var nextPort = new ushort[o.Clients.Count];
         for (int c = 0; c < nextPort.Length; c++) nextPort[c] = (ushort)rng.Next(32768, 50000);
+        var clientsByFamily = Enumerable.Range(0, o.Clients.Count).GroupBy(c => o.Clients[c].AddressFamily).ToDictionary(g => g.Key, g => g.ToList());
         long t = o.StartNs;
         for (int i = 0; i < o.Connections; i++)
         {
             t += i == 0 ? 0 : rng.Next(o.MeanGapNs / 5, o.MeanGapNs * 9 / 5);
             var server = o.Servers[rng.Next(0, o.Servers.Count)];
-            var sameFamily = Enumerable.Range(0, o.Clients.Count).Where(c => o.Clients[c].AddressFamily == server.AddressFamily).ToList();
-            if (sameFamily.Count == 0) throw new ArgumentException($"no client of the address family of server {server}", nameof(o));
+            if (!clientsByFamily.TryGetValue(server.AddressFamily, out var sameFamily))
+                throw new ArgumentException($"no client of the address family of server {server}", nameof(o));
             int ci = rng.Pick(sameFamily);
             var client = o.Clients[ci];
             ushort cport = nextPort[ci];
