@@ -129,7 +129,12 @@ public sealed partial class PacketDecoder
     private Outcome DecodeNflog(ReadOnlySpan<byte> data, ref TcpPacket packet)
     {
         if (!NflogDecoder.TryDecode(data, out var nflog, out var e)) return Fail(e);
-        if (!nflog.HasPayload) return Outcome.NonIp;
+        if (!nflog.HasPayload)
+        {
+            // Cut by the snapshot length at an attribute boundary, the packet attribute may have been next.
+            return _frameExtent == Extent.Cut ? Fail(DecodeEvent.NflogTruncated) : Outcome.NonIp;
+        }
+
         int ipVersion = nflog.Family switch
         {
             NflogHeader.FamilyIpv4 => 4,

@@ -10,7 +10,8 @@ internal static class NflogDecoder
     private const ushort TypeMask = 0x3FFF;
 
     /// <summary>
-    /// Finds the packet TLV. A record without one (a rule logging with copy size 0) decodes with no payload.
+    /// Finds the packet TLV. A record without one (a rule logging with copy size 0) decodes with no payload; the caller
+    /// decides whether that is a record cut by the snapshot length.
     /// The packet TLV may be cut by the snapshot length: its value is then what the frame holds.
     /// </summary>
     public static bool TryDecode(ReadOnlySpan<byte> data, out NflogHeader header, out DecodeEvent decodeEvent)
@@ -26,6 +27,13 @@ internal static class NflogDecoder
         // small when read big-endian says the file came from a big-endian host.
         bool bigEndian = data.Length >= NflogHeader.Length + TlvHeaderLength
             && (BinaryPrimitives.ReadUInt16LittleEndian(data[(NflogHeader.Length + 2)..]) & TypeMask) > 0xFF;
+
+        if (data.Length == NflogHeader.Length)
+        {
+            // The kernel always sends at least the packet-header attribute: nothing after the header is a cut record.
+            decodeEvent = DecodeEvent.NflogTruncated;
+            return false;
+        }
 
         int offset = NflogHeader.Length;
         while (offset < data.Length)
