@@ -237,6 +237,14 @@ public static class GarbageFrames
         var doff6Beyond = Syn4(totalLength: 20 + 24);
         cases.Add(new("tcp-options-beyond-ip-length", "a SYN with 20 bytes of options (data offset 10) whose IPv4 total length leaves only 24 bytes of TCP", Eth(doff6Beyond)));
 
+        var v6zero = Syn6();
+        BinaryPrimitives.WriteUInt16BigEndian(v6zero.AsSpan(4), 0);
+        cases.Add(new("ipv6-payload-length-0-tso", "IPv6 payload length 0 without a jumbo option, as segmentation offload leaves it: the frame length is the packet length", Eth(v6zero)));
+
+        var optionOverrun = Syn6(0, Packets.Ipv6Extension(6));
+        optionOverrun[40 + 3] = 139; // the PadN option claims 139 bytes inside an 8-byte header
+        cases.Add(new("ipv6-option-overrun", "IPv6 hop-by-hop header of a valid length whose PadN option claims 139 bytes, running past the header", Eth(optionOverrun)));
+
         ushort pLast = s_port++;
         var synAck = Packets.Tcp(Server, Client, 80, pLast, Tf.Syn | Tf.Ack, 0x30000000, 0x10000001u + pLast, options: Packets.SynOptions());
         cases.Add(new("valid-syn-ack", "a valid IPv4 SYN-ACK", Eth(Packets.Ipv4(Server, Client, 6, synAck, 64, pLast))));

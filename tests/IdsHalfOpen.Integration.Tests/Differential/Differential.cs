@@ -110,7 +110,14 @@ public static class Differential
             }
             else if (mine is TcpPacket extra)
             {
-                if (exclusion?.Kind == ExclusionKind.OursMayBeExtra)
+                if (exclusion?.Kind == ExclusionKind.TsharkCutsHeader && t.PartialSegment is { } partial)
+                {
+                    used.Add(exclusion);
+                    var diffs = FieldDifferences(partial, extra);
+                    if (diffs.Count > 0) m.Add($"{at} ({proto}): {string.Join("; ", diffs)} (fields tshark shows of a header it cuts)");
+                    Tally((ushort)extra.Flags);
+                }
+                else if (exclusion?.Kind == ExclusionKind.OursMayBeExtra)
                 {
                     used.Add(exclusion);
                     Tally((ushort)extra.Flags);

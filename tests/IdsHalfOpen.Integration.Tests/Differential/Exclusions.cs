@@ -10,6 +10,11 @@ public enum ExclusionKind
     OursMayBeExtra,
     /// <summary>Both show a segment; its fields may differ.</summary>
     FieldsMayDiffer,
+    /// <summary>
+    /// tshark shows only part of the TCP fixed header (it takes trailing bytes for something else) while we decode all of
+    /// it: the fields tshark does show (addresses, ports, flags, sequence, acknowledgment, VLANs) must still match.
+    /// </summary>
+    TsharkCutsHeader,
 }
 
 /// <summary>
@@ -38,6 +43,18 @@ public static class Exclusions
         new("IPv6 packet behind EtherType IPv4", Garbage, ExclusionKind.OursMayBeMissing, GarbageCase("ipv4-ethertype-carrying-ipv6"),
             "tshark's IPv4 dissector hands a version-6 header on to IPv6; we drop it (DecodeEvent.Ipv4BadVersion), as a host's IPv4 " +
             "input does (the EtherType selects the protocol; the version must match)"),
+        new("IPv6 payload length 0", Garbage, ExclusionKind.OursMayBeExtra, GarbageCase("ipv6-payload-length-0-tso"),
+            "segmentation offload leaves IPv6 payload length 0 in captures on the sender; we use the captured length as for IPv4 total " +
+            "length 0 (DecodeEvent.Ipv6ZeroPayloadLength, a warning). tshark 4.0 notes possible TSO but then gives TCP no bytes (malformed)"),
+        new("IPv6 option runs past its extension header", Garbage, ExclusionKind.OursMayBeExtra, GarbageCase("ipv6-option-overrun"),
+            "tshark stops at the malformed hop-by-hop option; the decoder follows the chain by header lengths without walking the options, " +
+            "so it returns the SYN. A Linux host discards such a packet (ip6_parse_tlv): reported to the decoder owner as a policy question"),
+
+        new("FabricPath frames: tshark takes the last 4 bytes as an FCS", Captures.SharedPrefix + "zeek__cisco-fabric-path.pcap", ExclusionKind.TsharkCutsHeader,
+            f => f.Has("cfp") && f.IsTcp,
+            "tshark 4.0's FabricPath dissector treats the frame's last 4 bytes as an inner FCS, so the 40-byte IP packet looks 36 bytes long " +
+            "and the TCP checksum and urgent pointer go missing ('Short segment'). The frame has no FCS: Zeek's baseline " +
+            "(oracles/zeek-Baseline__core.cisco-fabric-path_conn.log) counts both packets of each S0 connection, orig_ip_bytes 80 = 2 x 40"),
 
         // Tunnelled and encapsulated TCP the decoder leaves undecoded by design (it follows one level of IP-in-IP only).
         new("IP-in-IP two levels deep", Edge, ExclusionKind.OursMayBeMissing, EdgeCase("ip-in-ip-in-ip"),

@@ -23,6 +23,7 @@ public sealed record TsharkFrame(
     IReadOnlyList<string> Flags,
     IReadOnlyList<string> SeqRaw,
     IReadOnlyList<string> AckRaw,
+    IReadOnlyList<string> UrgentPointer,
     IReadOnlyList<string> VlanIds,
     IReadOnlyList<string> QinqIds)
 {
@@ -31,8 +32,11 @@ public sealed record TsharkFrame(
     /// <summary>tshark's "tcp &amp;&amp; !icmp &amp;&amp; !icmpv6": a TCP layer that is not inside an ICMP error.</summary>
     public bool IsTcp => Has("tcp") && !Has("icmp") && !Has("icmpv6");
 
-    /// <summary>The TCP fixed header was dissected far enough to show the flags (else the header was cut short).</summary>
-    public bool HasTcpHeader => IsTcp && Flags.Count > 0 && SeqRaw.Count > 0 && AckRaw.Count > 0;
+    /// <summary>
+    /// All 20 bytes of the TCP fixed header were there: tshark dissected up to the urgent pointer (its last field). With fewer
+    /// bytes tshark still shows the fields it could read (ports, maybe flags), but a segment needs the whole fixed header.
+    /// </summary>
+    public bool HasTcpHeader => IsTcp && Flags.Count > 0 && SeqRaw.Count > 0 && AckRaw.Count > 0 && UrgentPointer.Count > 0;
 
     /// <summary>Number of IP layers (IPv4 or IPv6 headers) before the TCP layer.</summary>
     public int IpLayersBeforeTcp
@@ -45,11 +49,18 @@ public sealed record TsharkFrame(
     }
 
     /// <summary>The segment in tshark's terms, from the innermost IP layer that carries the TCP layer.</summary>
-    public TsharkSegment? Segment
+    public TsharkSegment? Segment => HasTcpHeader ? AnySegment : null;
+
+    /// <summary>
+    /// The fields tshark could read even when the fixed header is cut (ports, flags, sequence and acknowledgment
+    /// numbers present, checksum or urgent pointer missing); null when even those are missing.
+    /// </summary>
+    public TsharkSegment? PartialSegment => IsTcp && Flags.Count > 0 && SeqRaw.Count > 0 && AckRaw.Count > 0 ? AnySegment : null;
+
+    private TsharkSegment? AnySegment
     {
         get
         {
-            if (!HasTcpHeader) return null;
             int tcp = IndexOf("tcp");
             string? ipLayer = Protocols.Take(tcp).LastOrDefault(p => p is "ip" or "ipv6");
             if (ipLayer is null) return null;
@@ -117,7 +128,7 @@ public sealed record TsharkDump(string Capture, IReadOnlyList<TsharkFrame> Frame
     [
         "frame.number", "frame.time_epoch", "frame.len", "frame.cap_len", "frame.interface_id", "frame.protocols",
         "ip.src", "ip.dst", "ipv6.src", "ipv6.dst", "tcp.srcport", "tcp.dstport", "tcp.flags", "tcp.seq_raw", "tcp.ack_raw",
-        "vlan.id", "ieee8021ad.id",
+        "tcp.urgent_pointer", "vlan.id", "ieee8021ad.id",
     ];
 
     public static TsharkDump Run(string capture, string path)
@@ -150,7 +161,7 @@ public sealed record TsharkDump(string Capture, IReadOnlyList<TsharkFrame> Frame
             int.Parse(c[3], CultureInfo.InvariantCulture),
             c[4].Length == 0 ? null : int.Parse(c[4], CultureInfo.InvariantCulture),
             c[5].Split(':'),
-            L(c[6]), L(c[7]), L(c[8]), L(c[9]), L(c[10]), L(c[11]), L(c[12]), L(c[13]), L(c[14]), L(c[15]), L(c[16]));
+            L(c[6]), L(c[7]), L(c[8]), L(c[9]), L(c[10]), L(c[11]), L(c[12]), L(c[13]), L(c[14]), L(c[15]), L(c[16]), L(c[17]));
     }
 
     /// <summary>"1709294400.000037000" → nanoseconds, exactly.</summary>
