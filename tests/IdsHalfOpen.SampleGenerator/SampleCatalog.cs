@@ -39,8 +39,8 @@ public static class SampleCatalog
         new("f5-health-monitor.pcap", F5HealthMonitor),
         new("qinq-vlan.pcap", QinqVlan),
         new("ipv6.pcap", Ipv6),
-        new("linux-cooked.pcap", () => Cooked(1001, LinkType.LinuxSll, Framing.LinuxSll)),
-        new("linux-cooked-v2.pcap", () => Cooked(1002, LinkType.LinuxSll2, Framing.LinuxSll2)),
+        new("linux-cooked.pcap", () => Cooked(1001, LinkType.LinuxSll, Framing.LinuxSll, nanoseconds: false)),
+        new("linux-cooked-v2.pcap", () => Cooked(1002, LinkType.LinuxSll2, Framing.LinuxSll2, nanoseconds: true)),
         new("null-loopback.pcap", NullLoopback),
         new("nflog.pcap", Nflog),
         new("multi-interface.pcapng", () => MultiInterface(bigEndian: false)),
@@ -272,8 +272,8 @@ public static class SampleCatalog
         RefusedEvery = connections,
     };
 
-    private static byte[] Cooked(ulong seed, LinkType linkType, Func<ScenarioPacket, byte[]> frame) =>
-        Pcap(linkType, CleanTraffic.Packets(Mixed(seed, 12)).ToFrames(frame));
+    private static byte[] Cooked(ulong seed, LinkType linkType, Func<ScenarioPacket, byte[]> frame, bool nanoseconds) =>
+        Pcap(linkType, CleanTraffic.Packets(Mixed(seed, 12)).ToFrames(frame), nanoseconds: nanoseconds);
 
     private static byte[] NullLoopback()
     {
@@ -288,8 +288,9 @@ public static class SampleCatalog
             MinRttNs = 20_000,
             MaxRttNs = 80_000,
         });
-        // AF_INET = 2; AF_INET6 = 30 as macOS writes it, in the writer's (little-endian) byte order.
-        return Pcap(LinkType.Null, packets.ToFrames(p => Packets.Null(p.Ip, (p.Ip[0] >> 4) == 6 ? 30u : 2u)));
+        // A big-endian, microsecond file (an old PowerPC Mac): AF_INET = 2, AF_INET6 = 30 as macOS writes it, in the
+        // writer's byte order.
+        return Pcap(LinkType.Null, packets.ToFrames(p => Packets.Null(p.Ip, (p.Ip[0] >> 4) == 6 ? 30u : 2u, bigEndian: true)), bigEndian: true);
     }
 
     private static byte[] Nflog() =>
