@@ -103,7 +103,7 @@ public sealed class SampleContentTests
     {
         ToolGuard.Require("tshark");
         var cases = SampleGenerator.GarbageFrames.Cases;
-        var frames = TsharkDump.Run("samples/bad/garbage-frames.pcap", Path.Combine(RepoPaths.Samples, "bad", "garbage-frames.pcap")).Frames;
+        var frames = Dump("bad/garbage-frames.pcap").Frames;
 
         Assert.Equal(cases.Count, frames.Count);
         var withHeader = cases.Where((c, i) => frames[i].HasTcpHeader).Select(c => c.Name).ToList();
