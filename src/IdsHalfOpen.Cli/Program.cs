@@ -10,6 +10,7 @@ internal static class Program
         var root = new RootCommand("IdsHalfOpen: a passive sensor for TCP SYN floods and embryonic (half-open) connections")
         {
             ReplayCommand.Create(),
+            RulesCommand.Create(),
         };
         return root.Parse(args).InvokeAsync();
     }
