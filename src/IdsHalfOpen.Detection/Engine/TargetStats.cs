@@ -8,7 +8,7 @@ public readonly record struct ServiceKey(UInt128 Address, ushort Port);
 /// <summary>
 /// Gauges and rates of one destination host, one service (ip:port) or the whole link. Counted from tracker events as
 /// they happen, so they never depend on the attempt table: when the table is full and evicts, an evicted embryonic
-/// attempt keeps counting here until it would have timed out (<see cref="Evicted"/>).
+/// attempt keeps counting here until it would have timed out (<see cref="EvictedPending"/>).
 /// </summary>
 internal sealed class TargetStats
 {
@@ -73,8 +73,6 @@ internal sealed class TargetStats
 internal sealed class MetricWindows(long synWindowNs, long backscatterWindowNs, long anomalyWindowNs)
 {
     private const int Buckets = 10;
-
-    public long SynWindowNs { get; } = synWindowNs;
 
     public RateWindow NewSynWindow() => new(Math.Max(1, synWindowNs / Buckets), Buckets);
 
