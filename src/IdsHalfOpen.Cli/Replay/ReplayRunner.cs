@@ -4,7 +4,6 @@ using IdsHalfOpen.Capture.Offline;
 using IdsHalfOpen.Decoding;
 using IdsHalfOpen.Detection;
 using IdsHalfOpen.Detection.Engine;
-using IdsHalfOpen.Output;
 using IdsHalfOpen.Output.Ecs;
 using IdsHalfOpen.Output.JsonLines;
 using IdsHalfOpen.Tracking;

@@ -33,6 +33,8 @@ public sealed class DetectionEngine : ITrackerEventHandler
     private readonly long _embryonicNs;
     private readonly long _sweepIdleNs;
     private readonly long _scanWindowNs;
+    private readonly long _maxWindowNs;
+    private readonly long _maxQuietNs;
     private readonly MetricWindows _windows;
     private readonly Rule[] _hostRules;
     private readonly Rule[] _serviceRules;
@@ -76,6 +78,8 @@ public sealed class DetectionEngine : ITrackerEventHandler
             Window(r => r.Metric == RuleMetric.Backscatter, 10 * NsPerSecond),
             Window(r => r.Metric == RuleMetric.Anomalies, 10 * NsPerSecond));
         _scanWindowNs = Window(r => r.Metric is RuleMetric.HalfOpenPorts or RuleMetric.HalfOpenHosts, 60 * NsPerSecond);
+        _maxWindowNs = Math.Max(_scanWindowNs, enabled.Select(r => r.WindowNs).DefaultIfEmpty(0).Max());
+        _maxQuietNs = enabled.Select(r => r.QuietNs).DefaultIfEmpty(0).Max();
         _sweepIdleNs = Math.Max(enabled.Select(r => Math.Max(r.WindowNs, r.QuietNs)).DefaultIfEmpty(0).Max(), _scanWindowNs) + _intervalNs;
         _hostRules = [.. enabled.Where(r => r.TrackBy == TrackBy.Destination)];
         _serviceRules = [.. enabled.Where(r => r.TrackBy == TrackBy.DestinationPort)];
@@ -465,11 +469,18 @@ public sealed class DetectionEngine : ITrackerEventHandler
             return;
         }
 
-        // Evaluate at every boundary passed; after a long silence only the first and the last boundary matter.
+        // Evaluate at every boundary passed. After a long silence (a paused capture, the gap between two files) only a
+        // few instants can change anything: the first boundary, the one where every window has emptied, the one where
+        // the quiet period after that has run out, and the last one. Gauges only move with events, which come in order.
         long last = nowNs / _intervalNs * _intervalNs;
         if ((last - _nextEvalNs) / _intervalNs > 64)
         {
-            Evaluate(_nextEvalNs);
+            long first = _nextEvalNs;
+            Evaluate(first);
+            long windowsEmpty = Align(first + _maxWindowNs + _intervalNs);
+            if (windowsEmpty < last) Evaluate(windowsEmpty);
+            long quietOver = Align(windowsEmpty + _maxQuietNs + _intervalNs);
+            if (quietOver < last && quietOver > windowsEmpty) Evaluate(quietOver);
             _nextEvalNs = last;
         }
 
@@ -485,6 +496,8 @@ public sealed class DetectionEngine : ITrackerEventHandler
             _nextSweepNs = nowNs + 10 * NsPerSecond;
         }
     }
+
+    private long Align(long t) => t / _intervalNs * _intervalNs;
 
     private void Evaluate(long t)
     {
