@@ -1,5 +1,5 @@
 using IdsHalfOpen.Capture;
-using IdsHalfOpen.Decoding.Tests.Support;
+using IdsHalfOpen.Capture.Offline;
 using IdsHalfOpen.TestKit;
 
 namespace IdsHalfOpen.Decoding.Tests;
@@ -16,8 +16,9 @@ public class SharedCaptureTests
         string path = Path.Combine(RepoPaths.SharedPcaps, file);
         Assert.True(File.Exists(path), $"{path} is missing: these tests read the shared captures in place");
         var decoder = new PacketDecoder();
-        foreach (var f in TinyCaptureReader.ReadAll(path))
-            decoder.TryDecode(new RawFrame(f.Data, f.TimestampNs, f.OriginalLength, f.LinkType, f.InterfaceId, 1), out _, out _);
+        using var source = OfflineSource.Open(path);
+        while (source.Read(out RawFrame frame) == ReadResult.Packet) decoder.TryDecode(in frame, out _, out _);
+        Assert.Null(source.Problem);
         return decoder.Statistics;
     }
 
