@@ -53,7 +53,7 @@ internal sealed class Attack
 
     public long Completed;
 
-    public long AnsweredClosed;
+    public long Answered;
 
     public long Count;
 

@@ -156,6 +156,9 @@ public sealed class DetectionEngine : ITrackerEventHandler
         if (_finished) return;
         _finished = true;
         OnEpochEnd(clockNs);
+
+        // The attempts reported at the end of the capture may still cross a threshold: one last evaluation just after.
+        EvaluateUntil(Math.Max(clockNs, _nextEvalNs));
         _scratch.Clear();
         _scratch.AddRange(_attacks.Values);
         _scratch.Sort(static (a, b) => a.StartNs != b.StartNs ? a.StartNs.CompareTo(b.StartNs) : string.CompareOrdinal(a.Id, b.Id));
@@ -189,17 +192,23 @@ public sealed class DetectionEngine : ITrackerEventHandler
         if (IsTrustedMonitor(e.Client)) return;
         long t = e.TimestampNs;
         Touch(e.Server, e.ServerPort, t, out var host, out var service);
-        if (host is not null) { host.Embryonic++; host.SynAck.Add(t); }
-        if (service is not null) { service.Embryonic++; service.SynAck.Add(t); }
+        if (host is not null) { host.Embryonic++; host.SynAck.Add(t); host.Answered.Add(t); }
+        if (service is not null) { service.Embryonic++; service.SynAck.Add(t); service.Answered.Add(t); }
         _global.Embryonic++;
         _global.SynAck.Add(t);
+        _global.Answered.Add(t);
         _globalDirty = true;
         ref var src = ref SourceRef(e.Client, t, create: true);
         if (!System.Runtime.CompilerServices.Unsafe.IsNullRef(ref src)) src.Embryonic++;
-        if (e.PreviousState == AttemptState.OrphanSynAck && _attacks.Count > 0)
+        if (_attacks.Count > 0)
         {
-            // A reordered handshake: its SYN counts now.
-            foreach (var a in AttacksOn(in e)) a.Sources.Add(e.Client);
+            foreach (var a in AttacksOn(in e))
+            {
+                a.Answered++;
+
+                // A reordered handshake: its SYN counts now.
+                if (e.PreviousState == AttemptState.OrphanSynAck) a.Sources.Add(e.Client);
+            }
         }
     }
 
@@ -230,16 +239,17 @@ public sealed class DetectionEngine : ITrackerEventHandler
             }
 
             bool completed = e.Outcome == AttemptOutcome.Completed;
-            if (e.EndReason != EndReason.Evicted)
+            if (completed)
             {
-                host?.AnsweredClosed.Add(t);
-                service?.AnsweredClosed.Add(t);
-                _global.AnsweredClosed.Add(t);
-                if (completed)
+                host?.Completed.Add(t);
+                service?.Completed.Add(t);
+                _global.Completed.Add(t);
+                if (!wasEmbryonic)
                 {
-                    host?.Completed.Add(t);
-                    service?.Completed.Add(t);
-                    _global.Completed.Add(t);
+                    // Completed although its SYN-ACK was never seen: it was answered all the same.
+                    host?.Answered.Add(t);
+                    service?.Answered.Add(t);
+                    _global.Answered.Add(t);
                 }
             }
 
@@ -249,14 +259,17 @@ public sealed class DetectionEngine : ITrackerEventHandler
                 foreach (var a in AttacksOn(in e))
                 {
                     if (e.EndReason == EndReason.Evicted) continue;
-                    a.AnsweredClosed++;
                     if (completed) a.Completed++;
                     if (completed || e.Outcome == AttemptOutcome.AbortedByClient) a.AnsweredSources.Add(e.Client);
                 }
             }
         }
 
-        if (e.Outcome is AttemptOutcome.AbortedByClient or AttemptOutcome.Rejected && e.EndReason == EndReason.Closed)
+        // Every attempt the source left unfinished counts toward scanning: answered and reset (half-open scan, open port),
+        // refused (closed port), or never answered (filtered port, silent host). Evicted attempts are a flood's, not a probe.
+        if (e.Outcome is AttemptOutcome.AbortedByClient or AttemptOutcome.Rejected or AttemptOutcome.Unanswered
+                or AttemptOutcome.ResetBeforeReply or AttemptOutcome.EmbryonicTimeout
+            && e.EndReason is not EndReason.Evicted and not EndReason.Superseded)
         {
             OnHalfOpenProbe(in e);
         }
@@ -590,6 +603,10 @@ public sealed class DetectionEngine : ITrackerEventHandler
             case TrackBy.DestinationPort when _services.TryGetValue(new ServiceKey(a.Destination!.Value, a.Port!.Value), out var ss2):
                 EvaluateTarget(_serviceRules, ss2, a.Destination.Value, a.Port, t, degraded, skipAttacked: true);
                 break;
+            case TrackBy.Source:
+                ref var s2 = ref CollectionsMarshal.GetValueRefOrNullRef(_sources, a.Source!.Value);
+                if (!System.Runtime.CompilerServices.Unsafe.IsNullRef(ref s2)) EvaluateSource(a.Source.Value, ref s2, t, degraded, skipAttacked: true);
+                break;
         }
     }
 
@@ -605,10 +622,11 @@ public sealed class DetectionEngine : ITrackerEventHandler
         }
     }
 
-    private void EvaluateSource(UInt128 address, ref SourceStats s, long t, bool degraded)
+    private void EvaluateSource(UInt128 address, ref SourceStats s, long t, bool degraded, bool skipAttacked = false)
     {
         foreach (var rule in _sourceRules)
         {
+            if (skipAttacked && _attacks.ContainsKey(new AttackKey(rule, address, 0))) continue;
             if (!rule.Scope.Sources.MatchesOrAny(address) || rule.Allow.Sources.Contains(address)) continue;
             if (rule.Kind == AlertKind.PortScan && s.IsMonitor) continue;
             Decide(rule, null, address, null, null, SourceMetric(rule, address, ref s, t), t, degraded);
@@ -764,7 +782,7 @@ public sealed class DetectionEngine : ITrackerEventHandler
             EmbryonicPeak = a.EmbryonicPeak,
             SynRatePeak = Math.Round(a.SynRatePeak, 1),
             SynRateAverage = a.SynRateSamples == 0 ? 0 : Math.Round(a.SynRateSum / a.SynRateSamples, 1),
-            CompletionRatio = a.AnsweredClosed == 0 ? null : Math.Round((double)a.Completed / a.AnsweredClosed, 4),
+            CompletionRatio = a.Answered == 0 ? null : Math.Round(Math.Min(1.0, (double)a.Completed / a.Answered), 4),
             DistinctSources = distinct,
             DistinctSourcesEstimated = a.Sources.IsEstimate,
             Count = rule.Kind is AlertKind.PortScan or AlertKind.HealthMonitor or AlertKind.HandshakeAnomaly ? (long)Math.Max(a.MetricPeak, a.Count) : a.Count,

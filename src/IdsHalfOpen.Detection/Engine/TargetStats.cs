@@ -19,7 +19,7 @@ internal sealed class TargetStats
         Syn = windows.NewSynWindow();
         SynAck = windows.NewSynWindow();
         Completed = windows.NewSynWindow();
-        AnsweredClosed = windows.NewSynWindow();
+        Answered = windows.NewSynWindow();
         Backscatter = windows.NewBackscatterWindow();
         Anomalies = windows.NewAnomalyWindow();
     }
@@ -37,10 +37,10 @@ internal sealed class TargetStats
 
     public RateWindow SynAck { get; }
 
-    /// <summary>Completed handshakes, and answered attempts that ended at all: their ratio is the completion ratio.</summary>
+    /// <summary>Completed handshakes and answered attempts (first SYN-ACKs): their ratio is the completion ratio.</summary>
     public RateWindow Completed { get; }
 
-    public RateWindow AnsweredClosed { get; }
+    public RateWindow Answered { get; }
 
     public RateWindow Backscatter { get; }
 
@@ -59,11 +59,14 @@ internal sealed class TargetStats
 
     public void Advance(long nowNs) => _evicted?.Advance(nowNs);
 
-    /// <summary>Completed / answered over the syn window; null when no answered attempt ended in it.</summary>
+    /// <summary>
+    /// Completed / answered over the syn window; null when nothing was answered in it (a one-way mirror, or only
+    /// unanswered SYNs). Attempts still embryonic count as not completed: that is what a flood looks like.
+    /// </summary>
     public double? CompletionRatio(long nowNs)
     {
-        long answered = AnsweredClosed.WindowCount(nowNs);
-        return answered == 0 ? null : (double)Completed.WindowCount(nowNs) / answered;
+        long answered = Answered.WindowCount(nowNs);
+        return answered == 0 ? null : Math.Min(1.0, (double)Completed.WindowCount(nowNs) / answered);
     }
 
     public bool IsIdle(long nowNs, long idleNs) => Embryonic == 0 && EvictedPending == 0 && nowNs - LastEventNs > idleNs;
