@@ -6,13 +6,16 @@ namespace IdsHalfOpen.Detection.Engine;
 /// <summary>One ongoing attack: a rule whose threshold a key crossed, until the quiet period ends it.</summary>
 internal sealed class Attack
 {
-    public Attack(Rule rule, string id, long startNs, DetectionOptions options)
+    // targetSources: the target's own distinct-source counter when it has one. It has been counting since before the
+    // threshold was crossed, so the start event already knows how many sources took part.
+    public Attack(Rule rule, string id, long startNs, DetectionOptions options, DistinctCounter? targetSources = null)
     {
         Rule = rule;
         Id = id;
         StartNs = startNs;
         LastUpdateNs = startNs;
-        Sources = new DistinctCounter(options.DistinctExactCap);
+        SharesSources = targetSources is not null;
+        Sources = targetSources ?? new DistinctCounter(options.DistinctExactCap);
         AnsweredSources = new DistinctCounter(options.DistinctExactCap);
         TopSources = new SpaceSaving<UInt128>(Math.Max(options.TopN * 4, 16));
         TopPorts = new SpaceSaving<ushort>(Math.Max(options.TopN * 4, 16));
@@ -63,7 +66,10 @@ internal sealed class Attack
 
     public TtlSummary Ttl;
 
+    /// <summary>Distinct sources: the target's counter (shared, fed by the engine) or the attack's own.</summary>
     public DistinctCounter Sources { get; }
+
+    public bool SharesSources { get; }
 
     public DistinctCounter AnsweredSources { get; }
 

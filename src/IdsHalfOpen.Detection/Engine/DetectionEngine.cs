@@ -59,6 +59,7 @@ public sealed class DetectionEngine : ITrackerEventHandler
     private long _nextEvalNs = long.MinValue;
     private long _nextSweepNs = long.MinValue;
     private long _clockNs;
+    private long _lastEvaluatedNs = long.MinValue;
     private long _saturatedUntilNs = long.MinValue;
     private long _evictions;
     private bool _globalDirty;
@@ -162,7 +163,8 @@ public sealed class DetectionEngine : ITrackerEventHandler
         _scratch.Clear();
         _scratch.AddRange(_attacks.Values);
         _scratch.Sort(static (a, b) => a.StartNs != b.StartNs ? a.StartNs.CompareTo(b.StartNs) : string.CompareOrdinal(a.Id, b.Id));
-        foreach (var a in _scratch) End(a, Math.Max(clockNs, a.StartNs), reason);
+        long endNs = Math.Max(clockNs, _lastEvaluatedNs);
+        foreach (var a in _scratch) End(a, Math.Max(endNs, a.StartNs), reason);
         _scratch.Clear();
     }
 
@@ -177,10 +179,14 @@ public sealed class DetectionEngine : ITrackerEventHandler
         service?.Syn.Add(t);
         _global.Syn.Add(t);
         _globalDirty = true;
-        if (!newAttempt || _attacks.Count == 0) return;
+        if (!newAttempt) return;
+        host?.CountSource(e.Client, _options.DistinctExactCap);
+        service?.CountSource(e.Client, _options.DistinctExactCap);
+        _global.CountSource(e.Client, _options.DistinctExactCap);
+        if (_attacks.Count == 0) return;
         foreach (var a in AttacksOn(in e))
         {
-            a.Sources.Add(e.Client);
+            if (!a.SharesSources) a.Sources.Add(e.Client);
             a.TopSources.Offer(e.Client);
             a.TopPorts.Offer(e.ServerPort);
             a.Ttl.Add(e.ClientTtl);
@@ -207,7 +213,7 @@ public sealed class DetectionEngine : ITrackerEventHandler
                 a.Answered++;
 
                 // A reordered handshake: its SYN counts now.
-                if (e.PreviousState == AttemptState.OrphanSynAck) a.Sources.Add(e.Client);
+                if (e.PreviousState == AttemptState.OrphanSynAck && !a.SharesSources) a.Sources.Add(e.Client);
             }
         }
     }
@@ -228,7 +234,9 @@ public sealed class DetectionEngine : ITrackerEventHandler
         if (wasEmbryonic || answered)
         {
             Touch(e.Server, e.ServerPort, t, out var host, out var service);
-            if (wasEmbryonic)
+            // At the end of a capture the still-open attempts are reported, but they are still open: the gauges an
+            // attack's end event reports must show them.
+            if (wasEmbryonic && e.EndReason != EndReason.EndOfCapture)
             {
                 bool evicted = e.EndReason == EndReason.Evicted;
                 ReleaseEmbryonic(host, evicted, e.DueNs);
@@ -324,7 +332,7 @@ public sealed class DetectionEngine : ITrackerEventHandler
             foreach (var a in SourceAttacks(e.Client))
             {
                 a.TopPorts.Offer(e.ServerPort);
-                a.Count = Math.Max(a.Count, s.HalfOpen);
+                if (a.Rule.Kind == AlertKind.HealthMonitor) a.Count = Math.Max(a.Count, s.HalfOpen);
             }
         }
     }
@@ -514,6 +522,7 @@ public sealed class DetectionEngine : ITrackerEventHandler
 
     private void Evaluate(long t)
     {
+        _lastEvaluatedNs = t;
         bool degraded = t < _saturatedUntilNs;
         foreach (var (address, stats) in _dirtyHosts)
         {
@@ -663,7 +672,7 @@ public sealed class DetectionEngine : ITrackerEventHandler
         if (!_attacks.TryGetValue(key, out var attack))
         {
             if (value < rule.Threshold || !conditionHolds) return;
-            attack = new Attack(rule, AttackId(rule, source ?? destination ?? 0, port ?? 0, t), t, _options)
+            attack = new Attack(rule, AttackId(rule, source ?? destination ?? 0, port ?? 0, t), t, _options, stats?.Sources)
             {
                 Source = source,
                 Destination = destination,
@@ -722,7 +731,6 @@ public sealed class DetectionEngine : ITrackerEventHandler
             {
                 a.LastEmbryonic = s.Embryonic;
                 if (s.Embryonic > a.EmbryonicPeak) a.EmbryonicPeak = s.Embryonic;
-                a.Count = Math.Max(a.Count, (long)value);
             }
         }
     }
@@ -752,7 +760,7 @@ public sealed class DetectionEngine : ITrackerEventHandler
         int np = a.TopPorts.CopyTop(topPorts);
         long distinct = a.Sources.Count;
         SpoofingProfile? spoofing = null;
-        if (rule.Kind is AlertKind.SynFlood or AlertKind.GlobalEmbryonic && distinct > 0)
+        if (rule.Kind is AlertKind.SynFlood or AlertKind.GlobalEmbryonic && distinct > 0 && !a.Ttl.IsEmpty)
         {
             spoofing = new SpoofingProfile
             {
@@ -785,7 +793,9 @@ public sealed class DetectionEngine : ITrackerEventHandler
             CompletionRatio = a.Answered == 0 ? null : Math.Round(Math.Min(1.0, (double)a.Completed / a.Answered), 4),
             DistinctSources = distinct,
             DistinctSourcesEstimated = a.Sources.IsEstimate,
-            Count = rule.Kind is AlertKind.PortScan or AlertKind.HealthMonitor or AlertKind.HandshakeAnomaly ? (long)Math.Max(a.MetricPeak, a.Count) : a.Count,
+            // Scans and anomalies: the metric's peak (distinct ports or hosts, anomalies in the window); monitors: probes
+            // seen; backscatter: packets since the start.
+            Count = rule.Kind is AlertKind.PortScan or AlertKind.HandshakeAnomaly ? (long)a.MetricPeak : a.Count,
             TopSources = topSources[..ns].ToArray(),
             TopDestinationPorts = topPorts[..np].ToArray(),
             Spoofing = spoofing,

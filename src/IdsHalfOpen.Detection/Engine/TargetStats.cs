@@ -46,6 +46,25 @@ internal sealed class TargetStats
 
     public RateWindow Anomalies { get; }
 
+    /// <summary>Distinct sources of new attempts, counted once the target has drawn <see cref="SourceCountingAfter"/> SYNs:
+    /// quiet targets never pay for a counter, attacked ones have counted from well before the alert.</summary>
+    public DistinctCounter? Sources { get; private set; }
+
+    public const int SourceCountingAfter = 8;
+
+    private long _synsSeen;
+
+    public void CountSource(UInt128 source, int exactCap)
+    {
+        if (Sources is null)
+        {
+            if (++_synsSeen < SourceCountingAfter) return;
+            Sources = new DistinctCounter(exactCap);
+        }
+
+        Sources.Add(source);
+    }
+
     public long EvictedPending => _evicted?.Pending ?? 0;
 
     /// <summary>The gauge a rule sees: tracked embryonic attempts plus evicted ones not yet due.</summary>
