@@ -135,6 +135,29 @@ public sealed class ReplayCommandTests : IDisposable
     }
 
     [Fact]
+    public void Run_FloodBeyondTableCap_StaysUnderCapKeepsAlertingAndMarksDegraded()
+    {
+        var file = _f.WriteMix("saturating.pcap", connections: 50, floodSyns: 20_000, seed: 3);
+        var stats = _f.Path_("stats.json");
+        var alerts = _f.Path_("alerts.jsonl");
+        var r = CliFixture.Replay([file], shards: 2, statsJson: stats, alerts: alerts, maxEntries: 1000);
+        Assert.Equal(ExitCodes.Success, r.ExitCode);
+        using var doc = JsonDocument.Parse(File.ReadAllText(stats));
+        Assert.True(doc.RootElement.GetProperty("evictions").GetInt64() > 15_000);
+        Assert.True(doc.RootElement.GetProperty("peak_tracked").GetInt64() <= 1000);
+        var flood = File.ReadAllLines(alerts).Select(l => JsonDocument.Parse(l).RootElement)
+            .Where(l => l.GetProperty("event").GetProperty("action").GetString() == "syn-flood" && l.GetProperty("destination").GetProperty("ip").GetString() == "10.0.0.10")
+            .ToList();
+        Assert.NotEmpty(flood);
+        var end = flood.Last().GetProperty("idshalfopen");
+        Assert.True(end.GetProperty("degraded").GetBoolean());
+        Assert.True(end.GetProperty("evictions").GetInt64() > 0);
+
+        // The victim's gauge does not depend on the table: evicted embryonic attempts keep counting until they would time out.
+        Assert.True(end.GetProperty("embryonic_peak").GetInt64() >= 19_000, $"peak {end.GetProperty("embryonic_peak")}");
+    }
+
+    [Fact]
     public void LoadRules_InvalidFile_NullAndDiagnosticsWithLineAndColumn()
     {
         var rules = _f.Path_("bad.yaml");
