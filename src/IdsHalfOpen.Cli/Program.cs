@@ -1,10 +1,17 @@
+using System.CommandLine;
+using IdsHalfOpen.Cli.Commands;
+
 namespace IdsHalfOpen.Cli;
 
 internal static class Program
 {
-    private static int Main(string[] args)
+    private static Task<int> Main(string[] args)
     {
-        Console.Error.WriteLine("idshalfopen: no command yet");
-        return args.Length == 0 ? 1 : 1;
+        var root = new RootCommand("IdsHalfOpen: a passive sensor for TCP SYN floods and embryonic (half-open) connections")
+        {
+            ReplayCommand.Create(),
+            RulesCommand.Create(),
+        };
+        return root.Parse(args).InvokeAsync();
     }
 }

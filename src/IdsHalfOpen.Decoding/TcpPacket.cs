@@ -27,11 +27,19 @@ public enum TcpOptionFlags : byte
     FastOpen = 32,
 }
 
+/// <summary>
+/// The TCP checksum's verdict. Only the TCP checksum: a bad IPv4 header checksum is reported as
+/// <see cref="DecodeEvent.Ipv4BadHeaderChecksum"/> instead.
+/// </summary>
 public enum ChecksumState : byte
 {
-    /// <summary>Not checked: the segment was cut by the snapshot length, or the check was not asked for.</summary>
+    /// <summary>
+    /// Not checked: the policy did not ask for it, or it cannot be computed (segment cut by the snapshot length,
+    /// a fragment, a zero IP length from segmentation offload, an ICMP quote).
+    /// </summary>
     NotVerified = 0,
     Valid = 1,
+    /// <summary>Wrong: the receiving host drops such a segment. Counted as <see cref="DecodeEvent.TcpBadChecksum"/>.</summary>
     Invalid = 2,
 }
 
@@ -48,11 +56,16 @@ public struct TcpPacket
     public UInt128 Source;
     public UInt128 Destination;
     public uint Sequence;
+    /// <summary>For an ICMP quote, 0 unless at least 12 bytes of the TCP header were quoted (RFC 792 guarantees 8).</summary>
     public uint Acknowledgment;
-    /// <summary>TCP payload bytes according to the IP length fields (not the captured length).</summary>
+    /// <summary>
+    /// TCP payload bytes according to the IP length fields (not the captured length). For an ICMP quote, the quoted
+    /// segment's, when the quote reaches its data offset; else 0.
+    /// </summary>
     public int PayloadLength;
     public ushort SourcePort;
     public ushort DestinationPort;
+    /// <summary>All nine flag bits. For an ICMP quote, None unless at least 14 bytes of the TCP header were quoted.</summary>
     public TcpFlags Flags;
     public ushort Window;
     /// <summary>Outermost 802.1Q/802.1ad VLAN id, 0 when untagged.</summary>
@@ -61,19 +74,24 @@ public struct TcpPacket
     public ushort InnerVlan;
     public ushort InterfaceId;
     public ushort Mss;
-    /// <summary>IPv4 TTL or IPv6 hop limit.</summary>
+    /// <summary>IPv4 TTL or IPv6 hop limit; of the innermost header decoded (inside an IP-in-IP tunnel, the inner one; for an ICMP quote, the ICMP packet's own).</summary>
     public byte Ttl;
     /// <summary>4 or 6.</summary>
     public byte IpVersion;
+    /// <summary>Window scale shift as sent (values above 14 are kept; RFC 7323 says to use 14).</summary>
     public byte WindowScale;
+    /// <summary>Which options were present and well formed.</summary>
     public TcpOptionFlags Options;
     public uint TsVal;
     public uint TsEcr;
     public TcpPacketKind Kind;
+    /// <summary>TCP checksum verdict, per <see cref="DecoderOptions.Checksums"/>.</summary>
     public ChecksumState Checksum;
+    /// <summary>For <see cref="TcpPacketKind.IcmpErrorQuote"/>: the ICMP or ICMPv6 type and code (by <see cref="IpVersion"/>).</summary>
     public byte IcmpType;
     public byte IcmpCode;
 
+    /// <summary>SYN set, ACK clear. A test of <see cref="Flags"/> only: also true for an ICMP quote of a SYN, so check <see cref="Kind"/>.</summary>
     public readonly bool IsSyn => (Flags & (TcpFlags.Syn | TcpFlags.Ack)) == TcpFlags.Syn;
 
     public readonly bool IsSynAck => (Flags & (TcpFlags.Syn | TcpFlags.Ack)) == (TcpFlags.Syn | TcpFlags.Ack);

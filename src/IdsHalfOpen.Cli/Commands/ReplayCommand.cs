@@ -1,0 +1,179 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using IdsHalfOpen.Capture;
+using IdsHalfOpen.Cli.Replay;
+using IdsHalfOpen.Detection.Rules;
+using IdsHalfOpen.Tracking;
+
+namespace IdsHalfOpen.Cli.Commands;
+
+/// <summary><c>idshalfopen replay FILE...</c>: offline replay of pcap/pcapng(.gz) files through decode, tracking and detection.</summary>
+internal static class ReplayCommand
+{
+    public static Command Create()
+    {
+        var files = new Argument<FileInfo[]>("files")
+        {
+            Description = "pcap or pcapng files, optionally gzip-compressed (recognised by content, not by name)",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var statsJson = new Option<FileInfo?>("--stats-json") { Description = "write the replay figures as one JSON object to this file" };
+        var alerts = new Option<string?>("--alerts") { Description = "write alert lifecycle events as ECS JSON lines to this file ('-' for stdout)" };
+        var connLog = new Option<string?>("--conn-log") { Description = "write one ECS JSON line per finished connection attempt to this file ('-' for stdout)" };
+        var rules = new Option<string?>("--rules") { Description = "a rule file or a folder of *.yaml rule files (default: the built-in rules/default.yaml)" };
+        var shards = new Option<int>("--shards") { Description = "tracker shards (threads); outputs are identical for any value", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var maxEntries = new Option<int?>("--max-entries") { Description = "hard cap on tracked attempts across all shards (default 1000000)" };
+        var embryonic = new Option<double?>("--embryonic-timeout") { Description = "seconds an embryonic attempt lives after its last SYN-ACK (default: rules, else 30)" };
+        var unanswered = new Option<double?>("--unanswered-timeout") { Description = "seconds a SYN waits for an answer (default: rules, else 30)" };
+        var sensorName = new Option<string?>("--sensor-name") { Description = "observer.hostname in the documents (default: this host's name)" };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "print nothing but errors (for scripts)" };
+        var command = new Command("replay", "Replay capture files offline: decode, track every handshake, detect floods and scans")
+        {
+            files, statsJson, alerts, connLog, rules, shards, maxEntries, embryonic, unanswered, sensorName, quiet,
+        };
+        command.SetAction((parse, token) =>
+        {
+            var ruleSet = LoadRules(parse.GetValue(rules), Console.Error);
+            if (ruleSet is null) return Task.FromResult(ExitCodes.UsageError);
+            int shardCount = parse.GetValue(shards);
+            if (shardCount < 1 || shardCount > 256)
+            {
+                Console.Error.WriteLine("idshalfopen: --shards must be between 1 and 256");
+                return Task.FromResult(ExitCodes.UsageError);
+            }
+
+            var defaults = new TrackerOptions();
+            var tracker = defaults with
+            {
+                EmbryonicTimeout = Seconds(parse.GetValue(embryonic)) ?? ruleSet.Tracker.EmbryonicTimeout,
+                UnansweredTimeout = Seconds(parse.GetValue(unanswered)) ?? ruleSet.Tracker.UnansweredTimeout,
+                MaxEntries = parse.GetValue(maxEntries) ?? defaults.MaxEntries,
+            };
+            if (tracker.MaxEntries < 1 || tracker.EmbryonicTimeout <= TimeSpan.Zero || tracker.UnansweredTimeout <= TimeSpan.Zero)
+            {
+                Console.Error.WriteLine("idshalfopen: --max-entries and the timeouts must be positive");
+                return Task.FromResult(ExitCodes.UsageError);
+            }
+
+            var options = new ReplayOptions
+            {
+                Shards = shardCount,
+                Rules = ruleSet,
+                Tracker = tracker,
+                AlertsPath = parse.GetValue(alerts),
+                ConnLogPath = parse.GetValue(connLog),
+                SensorName = parse.GetValue(sensorName),
+            };
+            bool isQuiet = parse.GetValue(quiet);
+            bool dataOnStdout = options.AlertsPath == "-" || options.ConnLogPath == "-";
+            var text = isQuiet ? TextWriter.Null : dataOnStdout ? Console.Error : Console.Out;
+            return Task.FromResult(Run(parse.GetRequiredValue(files), parse.GetValue(statsJson), options, text, Console.Error, Console.OpenStandardOutput(), token));
+        });
+        return command;
+    }
+
+    private static TimeSpan? Seconds(double? s) => s is { } v ? TimeSpan.FromSeconds(v) : null;
+
+    internal static RuleSet? LoadRules(string? path, TextWriter stderr)
+    {
+        if (path is null) return RuleSet.Default;
+        var result = Directory.Exists(path) ? RuleLoader.LoadDirectory(path) : RuleLoader.LoadFile(path);
+        foreach (var d in result.Diagnostics) stderr.WriteLine(d.ToString());
+        return result.Success ? result.RuleSet : null;
+    }
+
+    internal static int Run(FileInfo[] files, FileInfo? statsJson, ReplayOptions options, TextWriter text, TextWriter stderr, Stream stdout, CancellationToken token)
+    {
+        ReplayRunner runner;
+        try
+        {
+            runner = new ReplayRunner(options, stdout);
+        }
+        catch (IOException e)
+        {
+            stderr.WriteLine($"idshalfopen: {e.Message}");
+            return ExitCodes.UsageError;
+        }
+
+        using var _ = runner;
+        var clock = ReplayRunner.StartClock();
+        int exit = ExitCodes.Success;
+        var read = new List<string>();
+        foreach (var file in files)
+        {
+            try
+            {
+                runner.Run(file.FullName, token);
+                read.Add(file.FullName);
+            }
+            catch (CaptureException e)
+            {
+                stderr.WriteLine($"idshalfopen: {e.Message}");
+                exit = ExitCodes.InputError;
+            }
+            catch (OperationCanceledException)
+            {
+                stderr.WriteLine("idshalfopen: interrupted; the figures below cover what was read");
+                exit = ExitCodes.Interrupted;
+                break;
+            }
+        }
+
+        runner.Complete();
+        var summary = runner.Summarize(read, clock.Elapsed);
+        foreach (var p in summary.Problems) stderr.WriteLine($"idshalfopen: warning: {p}");
+        if (exit == ExitCodes.Success && summary.Problems.Count > 0) exit = ExitCodes.DamagedInput;
+
+        WriteText(summary, text);
+        if (statsJson is not null)
+        {
+            try
+            {
+                File.WriteAllText(statsJson.FullName, JsonSerializer.Serialize(summary, CliJsonContext.Default.ReplaySummary));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                stderr.WriteLine($"idshalfopen: cannot write {statsJson.FullName}: {e.Message}");
+                return ExitCodes.UsageError;
+            }
+        }
+
+        return exit;
+    }
+
+    private static void WriteText(ReplaySummary s, TextWriter w)
+    {
+        var c = CultureInfo.InvariantCulture;
+        w.WriteLine(string.Create(c, $"files       {s.Files.Count}"));
+        w.WriteLine(string.Create(c, $"packets     {s.Packets:N0}"));
+        w.WriteLine(string.Create(c, $"bytes       {s.Bytes:N0}"));
+        w.WriteLine(string.Create(c, $"tcp packets {s.TcpPackets:N0}"));
+        w.WriteLine(string.Create(c, $"syn         {s.Syn:N0}"));
+        w.WriteLine(string.Create(c, $"syn-ack     {s.Synack:N0}"));
+        w.WriteLine(string.Create(c, $"rst         {s.Rst:N0}"));
+        w.WriteLine(string.Create(c, $"fin         {s.Fin:N0}"));
+        if (s.DecodeEvents.Count == 0)
+        {
+            w.WriteLine("decode events: none");
+        }
+        else
+        {
+            w.WriteLine("decode events:");
+            foreach (var (name, count) in s.DecodeEvents) w.WriteLine(string.Create(c, $"  {name,-34} {count:N0}"));
+        }
+
+        w.WriteLine(string.Create(c, $"attempts    {s.Attempts:N0}"));
+        foreach (var (name, count) in s.Outcomes) w.WriteLine(string.Create(c, $"  {name,-20} {count:N0}"));
+        w.WriteLine(string.Create(c, $"evictions   {s.Evictions:N0} (peak tracked {s.PeakTracked:N0})"));
+        w.WriteLine(string.Create(c, $"attacks     {s.Alerts:N0}"));
+        foreach (var a in s.Attacks)
+        {
+            string end = a.EndReason is null ? "open" : a.EndReason;
+            w.WriteLine(string.Create(c, $"  {a.Severity,-8} {a.Kind,-17} {a.Target,-24} {a.RuleId,-9} start {a.Start} for {a.DurationS:F1} s, embryonic peak {a.EmbryonicPeak:N0}, syn rate peak {a.SynRatePeak:N0}/s, sources {a.DistinctSources:N0}{(a.Degraded ? ", DEGRADED" : "")} [{end}]"));
+        }
+
+        w.WriteLine(string.Create(c, $"elapsed     {s.ElapsedS:F3} s ({s.Shards} shards)"));
+        w.WriteLine(string.Create(c, $"rate        {s.Pps:N0} packets/s"));
+    }
+}

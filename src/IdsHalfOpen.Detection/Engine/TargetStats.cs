@@ -1,0 +1,136 @@
+using IdsHalfOpen.Detection.Sketches;
+
+namespace IdsHalfOpen.Detection.Engine;
+
+/// <summary>A victim service: one destination address and port.</summary>
+public readonly record struct ServiceKey(UInt128 Address, ushort Port);
+
+/// <summary>
+/// Gauges and rates of one destination host, one service (ip:port) or the whole link. Counted from tracker events as
+/// they happen, so they never depend on the attempt table: when the table is full and evicts, an evicted embryonic
+/// attempt keeps counting here until it would have timed out (<see cref="EvictedPending"/>).
+/// </summary>
+internal sealed class TargetStats
+{
+    private ExpiryRing? _evicted;
+
+    public TargetStats(MetricWindows windows)
+    {
+        Syn = windows.NewSynWindow();
+        SynAck = windows.NewSynWindow();
+        Completed = windows.NewSynWindow();
+        Answered = windows.NewSynWindow();
+        Backscatter = windows.NewBackscatterWindow();
+        Anomalies = windows.NewAnomalyWindow();
+    }
+
+    /// <summary>Embryonic attempts the tracker still holds for this target.</summary>
+    public long Embryonic;
+
+    /// <summary>Packet time of the last event that touched this target (for sweeping idle entries).</summary>
+    public long LastEventNs;
+
+    /// <summary>Set when an event changed something since the last evaluation.</summary>
+    public bool Dirty;
+
+    public RateWindow Syn { get; }
+
+    public RateWindow SynAck { get; }
+
+    /// <summary>Completed handshakes and answered attempts (first SYN-ACKs): their ratio is the completion ratio.</summary>
+    public RateWindow Completed { get; }
+
+    public RateWindow Answered { get; }
+
+    public RateWindow Backscatter { get; }
+
+    public RateWindow Anomalies { get; }
+
+    /// <summary>Distinct sources of new attempts, counted once the target has drawn <see cref="SourceCountingAfter"/> SYNs:
+    /// quiet targets never pay for a counter, attacked ones have counted from well before the alert.</summary>
+    public DistinctCounter? Sources { get; private set; }
+
+    public const int SourceCountingAfter = 8;
+
+    private long _synsSeen;
+
+    public void CountSource(UInt128 source, int exactCap)
+    {
+        if (Sources is null)
+        {
+            if (++_synsSeen < SourceCountingAfter) return;
+            Sources = new DistinctCounter(exactCap);
+        }
+
+        Sources.Add(source);
+    }
+
+    public long EvictedPending => _evicted?.Pending ?? 0;
+
+    /// <summary>The gauge a rule sees: tracked embryonic attempts plus evicted ones not yet due.</summary>
+    public long EmbryonicGauge => Embryonic + EvictedPending;
+
+    public void AddEvicted(long dueNs, long horizonNs)
+    {
+        _evicted ??= new ExpiryRing(horizonNs);
+        _evicted.Add(dueNs, 1);
+    }
+
+    public void Advance(long nowNs) => _evicted?.Advance(nowNs);
+
+    /// <summary>
+    /// Completed / answered over the syn window; null when nothing was answered in it (a one-way mirror, or only
+    /// unanswered SYNs). Attempts still embryonic count as not completed: that is what a flood looks like.
+    /// </summary>
+    public double? CompletionRatio(long nowNs)
+    {
+        long answered = Answered.WindowCount(nowNs);
+        return answered == 0 ? null : Math.Min(1.0, (double)Completed.WindowCount(nowNs) / answered);
+    }
+
+    public bool IsIdle(long nowNs, long idleNs) => Embryonic == 0 && EvictedPending == 0 && nowNs - LastEventNs > idleNs;
+}
+
+/// <summary>The window shapes each metric uses: the longest window any enabled rule asks for, in 10 buckets.</summary>
+internal sealed class MetricWindows(long synWindowNs, long backscatterWindowNs, long anomalyWindowNs)
+{
+    private const int Buckets = 10;
+
+    public RateWindow NewSynWindow() => new(Math.Max(1, synWindowNs / Buckets), Buckets);
+
+    public RateWindow NewBackscatterWindow() => new(Math.Max(1, backscatterWindowNs / Buckets), Buckets);
+
+    public RateWindow NewAnomalyWindow() => new(Math.Max(1, anomalyWindowNs / Buckets), Buckets);
+}
+
+/// <summary>
+/// Per-source state, a struct in a dictionary so a spoofed flood's millions of one-packet sources cost no allocation:
+/// the first half-open target is kept inline, a set is only made for a source with a second distinct port or host.
+/// </summary>
+internal struct SourceStats
+{
+    public long Embryonic;
+    public long LastEventNs;
+    public long ScanWindowStartNs;
+    public UInt128 FirstHost;
+    public ushort FirstPort;
+    public int HalfOpen;
+    /// <summary>Index into the engine's scan-set pool, or -1.</summary>
+    public int ScanSet;
+    public bool Dirty;
+    public bool IsMonitor;
+}
+
+/// <summary>Distinct ports and hosts one source probed half-open in the current window.</summary>
+internal sealed class ScanSet
+{
+    public HashSet<ushort> Ports { get; } = [];
+
+    public HashSet<UInt128> Hosts { get; } = [];
+
+    public void Clear()
+    {
+        Ports.Clear();
+        Hosts.Clear();
+    }
+}

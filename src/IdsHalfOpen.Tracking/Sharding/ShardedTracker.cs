@@ -1,0 +1,352 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using IdsHalfOpen.Decoding;
+
+namespace IdsHalfOpen.Tracking.Sharding;
+
+/// <summary>Receives the merged, totally ordered event stream of all shards (on the consumer thread).</summary>
+public interface ITrackerEventHandler
+{
+    void OnEvent(in TrackerEvent e);
+
+    /// <summary>Every event up to this packet time has been delivered (an epoch boundary).</summary>
+    void OnEpochEnd(long clockNs);
+}
+
+/// <summary>How the producer behaves when the shards fall behind.</summary>
+public enum BackpressureMode
+{
+    /// <summary>Replay: wait for the shards; never lose a packet.</summary>
+    Wait,
+    /// <summary>Live capture: never block the capture thread; drop and count what does not fit.</summary>
+    Drop,
+}
+
+public sealed record ShardingOptions
+{
+    /// <summary>Tracker shards (threads). Default: one per core.</summary>
+    public int Shards { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>
+    /// Packets per epoch. Epochs are cut by packet count (never by shard count or wall time in replay), and the consumer
+    /// merges each epoch's events by (time, phase, packet order): that is why any shard count gives the same output.
+    /// </summary>
+    public int EpochPackets { get; init; } = 4096;
+
+    /// <summary>Epoch batches that may wait in each shard's channel.</summary>
+    public int QueueDepth { get; init; } = 16;
+
+    public BackpressureMode Backpressure { get; init; } = BackpressureMode.Wait;
+
+    /// <summary>Drop mode: most packets allowed in flight (posted, not yet tracked) before new ones are dropped.</summary>
+    public int MaxPacketsInFlight { get; init; } = 1 << 20;
+
+    /// <summary>Seed of the flow hash that picks a flow's shard.</summary>
+    public ulong HashSeed { get; init; } = 0x1D5_4A1F_0BE7UL;
+}
+
+/// <summary>
+/// Source → N tracker shards → one ordered event stream. The producer (one thread: the reader/decoder) posts packets;
+/// each shard thread owns a <see cref="HandshakeTracker"/> and is fed by a bounded single-reader channel; the consumer
+/// thread (detection) receives the shards' events merged in a total order that does not depend on the shard count.
+/// </summary>
+public sealed class ShardedTracker : IDisposable
+{
+    private readonly ShardingOptions _options;
+    private readonly Shard[] _shards;
+    private readonly int _shardCount;
+    private long _order;
+    private long _clock = long.MinValue;
+    private long _epoch;
+    private int _inEpoch;
+    private long _inFlight;
+    private long _droppedPackets;
+    private bool _completed;
+
+    public ShardedTracker(TrackerOptions trackerOptions, ShardingOptions options)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Shards, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.EpochPackets, 1);
+        _options = options;
+        _shardCount = options.Shards;
+        int perShard = (int)Math.Max(1, ((long)trackerOptions.MaxEntries + _shardCount - 1) / _shardCount);
+        _shards = new Shard[_shardCount];
+        for (int i = 0; i < _shardCount; i++) _shards[i] = new Shard(this, new HandshakeTracker(trackerOptions, perShard), options);
+        foreach (var s in _shards) s.Start();
+    }
+
+    public int ShardCount => _shardCount;
+
+    /// <summary>Packets dropped because the shards fell behind (drop mode only).</summary>
+    public long DroppedPackets => Interlocked.Read(ref _droppedPackets);
+
+    /// <summary>Packets accepted so far.</summary>
+    public long Posted => _order;
+
+    /// <summary>The pipeline's packet clock: the latest packet time seen (never goes back).</summary>
+    public long ClockNs => _clock;
+
+    /// <summary>Tracker counters summed over shards. Read after <see cref="Complete"/> and the consumer finished.</summary>
+    public TrackerStatistics Statistics
+    {
+        get
+        {
+            var total = new TrackerStatistics();
+            foreach (var s in _shards) total.Add(s.Tracker.Statistics);
+            return total;
+        }
+    }
+
+    /// <summary>Entries tracked now, summed over shards (approximate while running).</summary>
+    public long Tracked
+    {
+        get
+        {
+            long n = 0;
+            foreach (var s in _shards) n += s.Tracker.Count;
+            return n;
+        }
+    }
+
+    /// <summary>Producer: routes one packet to its shard. Returns false when it was dropped (drop mode).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool Post(in TcpPacket packet)
+    {
+        if (_options.Backpressure == BackpressureMode.Drop && Interlocked.Read(ref _inFlight) >= _options.MaxPacketsInFlight)
+        {
+            Interlocked.Increment(ref _droppedPackets);
+            return false;
+        }
+
+        // Out-of-order timestamps in a capture must not move time backwards for aging and windows.
+        if (packet.TimestampNs > _clock) _clock = packet.TimestampNs;
+        int shard = _shardCount == 1 ? 0 : FlowKey.Create(packet.Source, packet.SourcePort, packet.Destination, packet.DestinationPort, out _).Shard(_options.HashSeed, _shardCount);
+        _shards[shard].Pending.Add(in packet, _clock, _order++);
+        if (_options.Backpressure == BackpressureMode.Drop) Interlocked.Increment(ref _inFlight);
+        if (++_inEpoch >= _options.EpochPackets) CloseEpoch(_clock);
+        return true;
+    }
+
+    /// <summary>
+    /// Producer: ends the current epoch at <paramref name="clockNs"/> (live capture calls this on a timer so timeouts fire
+    /// and events flow when traffic is sparse). A clock earlier than the current one is ignored.
+    /// </summary>
+    public void CloseEpoch(long clockNs)
+    {
+        if (clockNs > _clock) _clock = clockNs;
+        if (_clock == long.MinValue) return;
+        long epoch = _epoch++;
+        foreach (var s in _shards) s.Dispatch(epoch, _clock, final: false);
+        _inEpoch = 0;
+    }
+
+    /// <summary>Producer: no more packets; shards report every open attempt (end of capture) and stop.</summary>
+    public void Complete()
+    {
+        if (_completed) return;
+        _completed = true;
+        long epoch = _epoch++;
+        long clock = _clock == long.MinValue ? 0 : _clock;
+        foreach (var s in _shards) s.Dispatch(epoch, clock, final: true);
+    }
+
+    /// <summary>
+    /// Consumer: delivers every event, epoch by epoch, in (time, phase, order) order, until the producer completed.
+    /// Run it on its own thread. Shard failures surface here.
+    /// </summary>
+    public void Consume(ITrackerEventHandler handler, CancellationToken cancellationToken = default)
+    {
+        var heads = new EventBuffer[_shardCount];
+        var pos = new int[_shardCount];
+        while (true)
+        {
+            bool final = false;
+            long clock = 0;
+            for (int i = 0; i < _shardCount; i++)
+            {
+                var result = _shards[i].Output.Reader.ReadAsync(cancellationToken).AsTask().GetAwaiter().GetResult();
+                heads[i] = result.Events;
+                pos[i] = 0;
+                final |= result.Final;
+                clock = result.ClockNs;
+            }
+
+            Merge(heads, pos, handler);
+            for (int i = 0; i < _shardCount; i++) _shards[i].Recycle(heads[i]);
+            handler.OnEpochEnd(clock);
+            if (final) break;
+        }
+
+        foreach (var s in _shards) s.Join();
+    }
+
+    private static void Merge(EventBuffer[] heads, int[] pos, ITrackerEventHandler handler)
+    {
+        if (heads.Length == 1)
+        {
+            foreach (ref readonly var e in heads[0].Events) handler.OnEvent(in e);
+            return;
+        }
+
+        while (true)
+        {
+            int best = -1;
+            for (int i = 0; i < heads.Length; i++)
+            {
+                if (pos[i] >= heads[i].Count) continue;
+                if (best < 0 || Precedes(in heads[i].Events[pos[i]], in heads[best].Events[pos[best]])) best = i;
+            }
+
+            if (best < 0) return;
+            handler.OnEvent(in heads[best].Events[pos[best]++]);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Precedes(in TrackerEvent a, in TrackerEvent b)
+    {
+        if (a.TimestampNs != b.TimestampNs) return a.TimestampNs < b.TimestampNs;
+        if (a.Phase != b.Phase) return a.Phase < b.Phase;
+        return a.Order < b.Order;
+    }
+
+    public void Dispose()
+    {
+        foreach (var s in _shards) s.Input.Writer.TryComplete();
+    }
+
+    /// <summary>Packets of one shard for one epoch, with their clock and global order.</summary>
+    private sealed class Batch
+    {
+        public TcpPacket[] Packets = new TcpPacket[256];
+        public long[] Clocks = new long[256];
+        public long[] Orders = new long[256];
+        public int Count;
+        public long Epoch;
+        public long ClockEnd;
+        public bool Final;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Add(in TcpPacket p, long clock, long order)
+        {
+            if (Count == Packets.Length)
+            {
+                Array.Resize(ref Packets, Count * 2);
+                Array.Resize(ref Clocks, Count * 2);
+                Array.Resize(ref Orders, Count * 2);
+            }
+
+            Packets[Count] = p;
+            Clocks[Count] = clock;
+            Orders[Count] = order;
+            Count++;
+        }
+    }
+
+    private readonly record struct EpochResult(EventBuffer Events, long ClockNs, bool Final);
+
+    private sealed class Shard
+    {
+        private readonly ShardedTracker _owner;
+        private readonly ConcurrentQueue<Batch> _freeBatches = new();
+        private readonly ConcurrentQueue<EventBuffer> _freeBuffers = new();
+        private Thread? _thread;
+        private Exception? _failure;
+
+        public Shard(ShardedTracker owner, HandshakeTracker tracker, ShardingOptions options)
+        {
+            _owner = owner;
+            Tracker = tracker;
+            var bounded = new BoundedChannelOptions(options.QueueDepth) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait };
+            Input = options.Backpressure == BackpressureMode.Wait
+                ? Channel.CreateBounded<Batch>(bounded)
+                : Channel.CreateUnbounded<Batch>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+
+            // The consumer reads one result per shard per epoch; a small bound keeps a slow consumer from piling up work.
+            Output = Channel.CreateBounded<EpochResult>(new BoundedChannelOptions(options.QueueDepth) { SingleReader = true, SingleWriter = true });
+            Pending = new Batch();
+        }
+
+        public HandshakeTracker Tracker { get; }
+
+        public Channel<Batch> Input { get; }
+
+        public Channel<EpochResult> Output { get; }
+
+        public Batch Pending { get; private set; }
+
+        public void Start()
+        {
+            _thread = new Thread(Run) { IsBackground = true, Name = "idshalfopen-shard" };
+            _thread.Start();
+        }
+
+        public void Join()
+        {
+            _thread?.Join();
+            if (_failure is not null) throw new InvalidOperationException("a tracker shard failed", _failure);
+        }
+
+        public void Dispatch(long epoch, long clockEnd, bool final)
+        {
+            var batch = Pending;
+            batch.Epoch = epoch;
+            batch.ClockEnd = clockEnd;
+            batch.Final = final;
+            Pending = _freeBatches.TryDequeue(out var b) ? b : new Batch();
+            var writer = Input.Writer;
+            while (!writer.TryWrite(batch))
+            {
+                // Only in wait mode (replay) can the bounded channel be full: block the reader, lose nothing.
+                if (!writer.WaitToWriteAsync().AsTask().GetAwaiter().GetResult()) return;
+            }
+        }
+
+        public void Recycle(EventBuffer buffer)
+        {
+            buffer.Clear();
+            _freeBuffers.Enqueue(buffer);
+        }
+
+        private void Run()
+        {
+            var reader = Input.Reader;
+            try
+            {
+                while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+                {
+                    while (reader.TryRead(out var batch))
+                    {
+                        var output = _freeBuffers.TryDequeue(out var buf) ? buf : new EventBuffer(batch.Count * 2 + 16);
+                        var tracker = Tracker;
+                        for (int i = 0; i < batch.Count; i++) tracker.Process(in batch.Packets[i], batch.Clocks[i], batch.Orders[i], output);
+                        if (batch.Final) tracker.Flush(batch.ClockEnd, output);
+                        else tracker.AdvanceTo(batch.ClockEnd, output);
+                        if (_owner._options.Backpressure == BackpressureMode.Drop) Interlocked.Add(ref _owner._inFlight, -batch.Count);
+                        bool final = batch.Final;
+                        var result = new EpochResult(output, batch.ClockEnd, final);
+                        batch.Count = 0;
+                        _freeBatches.Enqueue(batch);
+                        var writer = Output.Writer;
+                        while (!writer.TryWrite(result))
+                        {
+                            if (!writer.WaitToWriteAsync().AsTask().GetAwaiter().GetResult()) return;
+                        }
+
+                        if (final)
+                        {
+                            Output.Writer.TryComplete();
+                            return;
+                        }
+                    }
+                }
+            }
+            catch (Exception e)
+            {
+                _failure = e;
+                Output.Writer.TryComplete(e);
+            }
+        }
+    }
+}
