@@ -29,6 +29,7 @@ public sealed class LiveHandshakeCaptureTests
         using var source = LinuxThread.InNetworkNamespace(net.ClientNs,
             () => LivePacketSource.Open(new(LiveTestNetwork.ClientInterface) { Filter = $"tcp port {port}" }));
         Assert.Equal(LinkType.Ethernet, source.LinkType);
+        Assert.Equal(ReadResult.Timeout, source.Read(out _)); // waiting first must not lose what comes later
 
         long wallBefore = NowNs();
         var clientPorts = new List<ushort>();
