@@ -23,8 +23,7 @@ public sealed unsafe class LivePacketSource : IPacketSource
     private long _frameNumber;
     private long _bytesDelivered;
     private CaptureProblem? _problem;
-    private PcapStat _lastStats;
-    private ulong _receivedHigh, _droppedHigh, _ifDroppedHigh;
+    private WrappingCounter _received, _dropped, _interfaceDropped;
 
     private LivePacketSource(PcapHandle handle, SafeFileHandle wakeEvent, int captureFd, int readTimeoutMs, string name, LinkType linkType,
         bool nanosecondTimestamps, string? warning)
@@ -83,7 +82,10 @@ public sealed unsafe class LivePacketSource : IPacketSource
             Check(handle, iface, "promiscuous mode", PcapNative.pcap_set_promisc(handle, options.Promiscuous ? 1 : 0));
             Check(handle, iface, "immediate mode", PcapNative.pcap_set_immediate_mode(handle, options.ImmediateMode ? 1 : 0));
             Check(handle, iface, "buffer size", PcapNative.pcap_set_buffer_size(handle, options.BufferSizeBytes));
-            Check(handle, iface, "read timeout", PcapNative.pcap_set_timeout(handle, options.ReadTimeoutMs));
+            // Read waits by itself (see below), so libpcap's timeout only bounds how long the kernel holds packets in a
+            // partly filled block when immediate mode is off; never let a long (or unlimited) read timeout delay packets.
+            int bufferTimeoutMs = options.ReadTimeoutMs == 0 ? 100 : Math.Min(options.ReadTimeoutMs, 100);
+            Check(handle, iface, "buffer timeout", PcapNative.pcap_set_timeout(handle, bufferTimeoutMs));
             // Nanosecond stamps are asked for, not required: a platform without them keeps microseconds.
             _ = PcapNative.pcap_set_tstamp_precision(handle, PcapNative.TstampPrecisionNano);
 
@@ -216,11 +218,7 @@ public sealed unsafe class LivePacketSource : IPacketSource
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (PcapNative.pcap_stats(_handle, &stats) != 0)
                 throw new LiveCaptureException(LiveCaptureError.Other, $"pcap_stats failed on '{Name}': {PcapNative.ErrorText(_handle, PcapNative.Error)}");
-            if (stats.Received < _lastStats.Received) _receivedHigh += 1UL << 32;
-            if (stats.Dropped < _lastStats.Dropped) _droppedHigh += 1UL << 32;
-            if (stats.InterfaceDropped < _lastStats.InterfaceDropped) _ifDroppedHigh += 1UL << 32;
-            _lastStats = stats;
-            return new CaptureStatistics(_receivedHigh + stats.Received, _droppedHigh + stats.Dropped, _ifDroppedHigh + stats.InterfaceDropped);
+            return new CaptureStatistics(_received.Extend(stats.Received), _dropped.Extend(stats.Dropped), _interfaceDropped.Extend(stats.InterfaceDropped));
         }
     }
 

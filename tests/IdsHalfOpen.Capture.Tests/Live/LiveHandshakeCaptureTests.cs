@@ -21,13 +21,19 @@ public sealed class LiveHandshakeCaptureTests
     private const long MaxReorderNs = 20_000_000;
 
     [RequiresToolsFact("ip", "curl", "python3", "lib:libpcap.so.0.8", NeedsRoot = true)]
-    public void Read_CurlConnectionsBetweenNamespaces_SeesEachHandshakeWithMatchingNumbers()
+    public void Read_CurlConnectionsBetweenNamespaces_SeesEachHandshakeWithMatchingNumbers() => CaptureHandshakes(immediateMode: true);
+
+    /// <summary>Without immediate mode libpcap uses TPACKET_V3 blocks that the kernel hands over on a timer.</summary>
+    [RequiresToolsFact("ip", "curl", "python3", "lib:libpcap.so.0.8", NeedsRoot = true)]
+    public void Read_CurlConnectionsWithBlockBuffering_SeesEachHandshakeWithMatchingNumbers() => CaptureHandshakes(immediateMode: false);
+
+    private static void CaptureHandshakes(bool immediateMode)
     {
         ToolGuard.Require("ip", "curl", "python3", "lib:libpcap.so.0.8", "root");
         using var net = LiveTestNetwork.CreatePair();
         int port = net.StartHttpServer();
         using var source = LinuxThread.InNetworkNamespace(net.ClientNs,
-            () => LivePacketSource.Open(new(LiveTestNetwork.ClientInterface) { Filter = $"tcp port {port}" }));
+            () => LivePacketSource.Open(new(LiveTestNetwork.ClientInterface) { Filter = $"tcp port {port}", ImmediateMode = immediateMode }));
         Assert.Equal(LinkType.Ethernet, source.LinkType);
         Assert.Equal(ReadResult.Timeout, source.Read(out _)); // waiting first must not lose what comes later
 
