@@ -68,7 +68,7 @@ internal sealed class ZeekComparison
         foreach (var (z, o) in Matched) sb.AppendLine($"  {z}  <->  {o}");
         foreach (var (name, (zeek, ours)) in Excepted)
         {
-            sb.AppendLine($"exception {name}: {zeek.Count} Zeek row(s), {ours.Count} record(s) of ours");
+            sb.AppendLine($"exception {name}: {zeek.Count} Zeek row(s), {ours.Count} record(s) of ours. {ZeekVerdicts.Exception(name).Reason}");
             foreach (var z in zeek) sb.AppendLine($"  {z}  [{z.Class}]");
             foreach (var o in ours) sb.AppendLine($"  {o}");
         }
