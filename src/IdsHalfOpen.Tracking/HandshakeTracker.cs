@@ -198,6 +198,12 @@ public sealed class HandshakeTracker
         bool sourceIsClient = p.SourcePort >= p.DestinationPort;
         InitEntry(ref m, in p, clientIsLow: sourceIsClient ? sourceIsLow : !sourceIsLow, order);
         m.State = AttemptState.MidStream;
+        if (p.IsFin)
+        {
+            // The first packet's FIN counts like any later one (OnOpen), so the flow is forgotten soon after both FINs.
+            if (sourceIsClient) m.ClientFin = true; else m.ServerFin = true;
+        }
+
         m.DeadlineNs = clockNs + _idleNs;
         Statistics.MidStreamPickups++;
         Schedule(n);
@@ -274,6 +280,15 @@ public sealed class HandshakeTracker
             return;
         }
 
+        if (fromClient && (p.Flags & TcpFlags.Ack) == 0)
+        {
+            // A FIN, data or a bare segment without ACK acknowledges nothing: no sign that any SYN-ACK reached the client
+            // (Zeek's syn-then-stuff-then-rst trace: SYN, FIN, RST). Noted in the history; the attempt stays unanswered.
+            if (p.IsFin) HistoryLetters.Add(ref e.History, 'F');
+            if (p.PayloadLength > 0) HistoryLetters.Add(ref e.History, 'D');
+            return;
+        }
+
         if (fromClient)
         {
             // The client acknowledges or sends data after its SYN although no SYN-ACK was seen: the answer went by on a
@@ -316,6 +331,7 @@ public sealed class HandshakeTracker
                 if (!fromClient && p.Sequence != e.ServerIsn)
                 {
                     e.ServerIsn = p.Sequence;
+                    e.ServerSent = 0;
                     EmitAnomaly(ref e, HandshakeAnomaly.SynAckIsnChanged, clockNs, order, output);
                 }
 
@@ -346,7 +362,9 @@ public sealed class HandshakeTracker
 
         if (fromClient)
         {
-            if (p.Acknowledgment == e.ServerIsn + 1)
+            // ack = server ISN+1, or further but no further than the server data seen since its SYN-ACK: the client had
+            // the SYN-ACK, and the pure ACK that completed the handshake was not captured (Arkime's synthetic 40008).
+            if (p.Acknowledgment - (e.ServerIsn + 1) <= e.ServerSent)
             {
                 HistoryLetters.Add(ref e.History, 'A');
                 if (p.PayloadLength > 0) HistoryLetters.Add(ref e.History, 'D');
@@ -362,6 +380,19 @@ public sealed class HandshakeTracker
         {
             HistoryLetters.Add(ref e.History, 'a');
             Complete(ref e, clockNs, order, output);
+        }
+        else if (p.PayloadLength > 0 || p.IsFin)
+        {
+            // Server data before the final ACK was seen (a server-speaks-first protocol whose final ACK the capture
+            // lost, or TCP Fast Open). Remember how far it reaches past the SYN-ACK so a client ACK for it completes.
+            uint start = p.Sequence - (e.ServerIsn + 1);
+            if (start < int.MaxValue)
+            {
+                uint end = start + (uint)p.PayloadLength + (p.IsFin ? 1u : 0u);
+                if (end > e.ServerSent) e.ServerSent = end;
+            }
+
+            HistoryLetters.Add(ref e.History, p.PayloadLength > 0 ? 'd' : 'f');
         }
     }
 
@@ -826,6 +857,8 @@ public sealed class HandshakeTracker
         public int Next;
         public uint ClientIsn;
         public uint ServerIsn;
+        /// <summary>Server sequence space seen past its SYN-ACK before the handshake completed (data or FIN).</summary>
+        public uint ServerSent;
         public ushort SynCount;
         public ushort SynAckCount;
         public ushort Vlan;

@@ -225,6 +225,61 @@ public class HandshakeTrackerTests
     }
 
     [Fact]
+    public void Process_ClientFinWithoutAckAfterSyn_NotCompletedThenResetBeforeReply()
+    {
+        // Zeek's syn-then-stuff-then-rst trace: SYN, a bare server ACK, a client FIN without ACK, a client RST.
+        var h = new TrackerHarness().Feed(
+            Make(C, 13131, S, 31313, Syn, 0, 0, 0.0),
+            Make(S, 31313, C, 13131, Ack, 0, 0, 0.001),
+            Make(C, 13131, S, 31313, TcpFlags.Fin, 0, 0, 0.002),
+            Make(C, 13131, S, 31313, Rst, 0, 0, 0.003));
+        var rec = h.Closed.Single().ToRecord();
+        Assert.Equal((AttemptOutcome.ResetBeforeReply, "SaFR"), (rec.Outcome, rec.History));
+        Assert.DoesNotContain(h.Events, e => e.Anomaly == HandshakeAnomaly.SynAckUnseen);
+    }
+
+    [Fact]
+    public void Process_ClientAcksServerDataSeenAfterSynAck_Completed()
+    {
+        // Arkime's synthetic session 40008: the server speaks first and the pure final ACK is missing from the capture.
+        var h = new TrackerHarness().Feed(
+            Make(C, 40008, S, 8080, Syn, 12000, 0, 0.0),
+            Make(S, 8080, C, 40008, SynAck, 13000, 12001, 0.001),
+            Make(S, 8080, C, 40008, Ack, 13001, 12001, 0.002, payload: 21),
+            Make(C, 40008, S, 8080, Ack, 12001, 13022, 0.003));
+        var rec = h.Closed.Single().ToRecord();
+        Assert.Equal((AttemptOutcome.Completed, "ShdA"), (rec.Outcome, rec.History));
+        Assert.DoesNotContain(h.Events, e => e.Kind == TrackerEventKind.Anomaly);
+    }
+
+    [Fact]
+    public void Process_ClientAckBeyondServerDataSeen_StillFinalAckBadAck()
+    {
+        var h = new TrackerHarness().Feed(
+            Make(C, 40008, S, 8080, Syn, 12000, 0, 0.0),
+            Make(S, 8080, C, 40008, SynAck, 13000, 12001, 0.001),
+            Make(S, 8080, C, 40008, Ack, 13001, 12001, 0.002, payload: 21),
+            Make(C, 40008, S, 8080, Ack, 12001, 13023, 0.003)).Flush();
+        Assert.Contains(h.Events, e => e.Anomaly == HandshakeAnomaly.FinalAckBadAck);
+        Assert.Equal(AttemptOutcome.Embryonic, h.Closed.Single().Outcome);
+    }
+
+    [Fact]
+    public void AdvanceTo_MidStreamPickedUpAtFinThenBothFins_ForgottenSoLateRstIsBackscatter()
+    {
+        // Zeek's Teredo trace, port 1577: the capture starts at the server's FIN; the flow closes; an RST comes 16 s later.
+        var h = new TrackerHarness().Feed(
+            Make(S, 80, C, 1577, FinAck, 4041691595, 1974006671, 0.0),
+            Make(C, 1577, S, 80, Ack, 1974006671, 4041691596, 0.001),
+            Make(C, 1577, S, 80, FinAck, 1974006671, 4041691596, 7.0),
+            Make(S, 80, C, 1577, Ack, 4041691596, 1974006672, 7.1));
+        h.AdvanceTo(10.0);
+        Assert.Equal(0, h.Tracker.Count);
+        h.Feed(Make(S, 80, C, 1577, RstAck, 4041691596, 1974006672, 23.2));
+        Assert.Equal(AttemptOutcome.Backscatter, h.Closed.Single().Outcome);
+    }
+
+    [Fact]
     public void Process_SynAckFromClient_WrongDirectionAnomalyAndInvalid()
     {
         var h = new TrackerHarness().Feed(
