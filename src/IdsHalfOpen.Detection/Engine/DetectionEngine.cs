@@ -41,6 +41,11 @@ public sealed class DetectionEngine : ITrackerEventHandler
     private readonly Rule[] _sourceRules;
     private readonly Rule[] _globalRules;
     private readonly CidrSet _monitorAllow;
+
+    // Source rules are scoped by destination too ("a source holding embryonic connections to protected hosts"): per-source
+    // counters only take attempts toward the union of the scopes of the rules that read them; null = any destination.
+    private readonly CidrSet? _sourceEmbryonicScope;
+    private readonly CidrSet? _scanScope;
     private readonly Dictionary<UInt128, TargetStats> _hosts = [];
     private readonly Dictionary<ServiceKey, TargetStats> _services = [];
     private readonly Dictionary<UInt128, SourceStats> _sources = [];
@@ -87,6 +92,8 @@ public sealed class DetectionEngine : ITrackerEventHandler
         _sourceRules = [.. enabled.Where(r => r.TrackBy == TrackBy.Source)];
         _globalRules = [.. enabled.Where(r => r.TrackBy == TrackBy.Global)];
         _monitorAllow = rules.HealthMonitor.Allow;
+        _sourceEmbryonicScope = ScopeOf(_sourceRules.Where(r => r.Metric == RuleMetric.Embryonic));
+        _scanScope = ScopeOf(_sourceRules.Where(r => r.Metric is RuleMetric.HalfOpenPorts or RuleMetric.HalfOpenHosts));
         _global = new TargetStats(_windows);
         _monitors = new HealthMonitorRecognizer(rules.HealthMonitor, options.MaxProbeSeries);
     }
@@ -204,8 +211,11 @@ public sealed class DetectionEngine : ITrackerEventHandler
         _global.SynAck.Add(t);
         _global.Answered.Add(t);
         _globalDirty = true;
-        ref var src = ref SourceRef(e.Client, t, create: true);
-        if (!System.Runtime.CompilerServices.Unsafe.IsNullRef(ref src)) src.Embryonic++;
+        if (InSourceScope(e.Server))
+        {
+            ref var src = ref SourceRef(e.Client, t, create: true);
+            if (!System.Runtime.CompilerServices.Unsafe.IsNullRef(ref src)) src.Embryonic++;
+        }
         if (_attacks.Count > 0)
         {
             foreach (var a in AttacksOn(in e))
@@ -242,8 +252,11 @@ public sealed class DetectionEngine : ITrackerEventHandler
                 ReleaseEmbryonic(host, evicted, e.DueNs);
                 ReleaseEmbryonic(service, evicted, e.DueNs);
                 ReleaseEmbryonic(_global, evicted, e.DueNs);
-                ref var src = ref SourceRef(e.Client, t, create: false);
-                if (!System.Runtime.CompilerServices.Unsafe.IsNullRef(ref src) && src.Embryonic > 0) src.Embryonic--;
+                if (InSourceScope(e.Server))
+                {
+                    ref var src = ref SourceRef(e.Client, t, create: false);
+                    if (!System.Runtime.CompilerServices.Unsafe.IsNullRef(ref src) && src.Embryonic > 0) src.Embryonic--;
+                }
             }
 
             bool completed = e.Outcome == AttemptOutcome.Completed;
@@ -298,6 +311,7 @@ public sealed class DetectionEngine : ITrackerEventHandler
             }
         }
 
+        if (!InScanScope(e.Server)) return;
         ref var s = ref SourceRef(e.Client, t, create: true);
         if (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref s)) return;
         if (t - s.ScanWindowStartNs > _scanWindowNs || s.HalfOpen == 0)
@@ -476,6 +490,16 @@ public sealed class DetectionEngine : ITrackerEventHandler
         _scanSets.Add(new ScanSet());
         return _scanSets.Count - 1;
     }
+
+    private static CidrSet? ScopeOf(IEnumerable<Rule> rules)
+    {
+        var list = rules.ToList();
+        return list.Count == 0 || list.Any(r => r.Scope.Destinations.IsEmpty) ? null : CidrSet.Union(list.Select(r => r.Scope.Destinations));
+    }
+
+    private bool InSourceScope(UInt128 destination) => _sourceEmbryonicScope is null || _sourceEmbryonicScope.Contains(destination);
+
+    private bool InScanScope(UInt128 destination) => _scanScope is null || _scanScope.Contains(destination);
 
     private bool IsTrustedMonitor(UInt128 source) => !_monitorAllow.IsEmpty && _monitorAllow.Contains(source);
 

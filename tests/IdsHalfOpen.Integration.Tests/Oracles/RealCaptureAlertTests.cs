@@ -52,11 +52,8 @@ public class RealCaptureAlertTests(ITestOutputHelper output)
     {
         new("nDPI__synscan.pcap with the target protected", "nDPI__synscan.pcap", SiteRules.ProtectScanmeTarget,
             "With 64.13.134.52 added to the protected networks, the scan should raise a port scan by 172.16.0.8 (and no flood).",
-            Attacks: ["port-scan IHO-1005 172.16.0.8"],
-            KnownGap: "UnansweredProbesNotCounted: the half-open scan metric counts only rejected and aborted-by-client attempts " +
-                "(DetectionEngine.OnClosed → OnHalfOpenProbe), never unanswered ones, although IHO-1005 says 'no reply' counts. This " +
-                "scan hit mostly filtered ports: 1,986 unanswered, 5 refused, 3 answered, so only 5 ports count and nothing fires. " +
-                "Remove this KnownGap once the detection engine counts unanswered SYNs."),
+            // Unanswered probes (filtered ports) count as half-open: 1,986 unanswered, 5 refused, 3 answered.
+            Attacks: ["port-scan IHO-1005 172.16.0.8"]),
         new("suricata-verify__tcp-session-syn-flood-drop-precedence__input.pcap with a 1 s burst rule", "suricata-verify__tcp-session-syn-flood-drop-precedence__input.pcap",
             SiteRules.OneSecondBurst,
             "A rule like Suricata's (SYN rate over 1 s toward one host) fires on the 0.2 s burst: the default rules' silence is policy, not blindness.",
