@@ -426,25 +426,31 @@ public sealed class DurableSpoolTests : IDisposable
         var batch = new List<SpoolRecord>();
         long expected = 1;
         var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (expected <= total && DateTime.UtcNow < deadline)
+        try
         {
-            if (spool.Peek(64, batch) == 0)
+            while (expected <= total && DateTime.UtcNow < deadline)
             {
-                Thread.Yield();
-                continue;
-            }
+                if (spool.Peek(64, batch) == 0)
+                {
+                    Thread.Yield();
+                    continue;
+                }
 
-            foreach (var record in batch)
-            {
-                Assert.Equal(expected, record.Sequence);
-                Assert.Equal(Text(Payload(expected)), Text(record.Payload));
-                expected++;
-            }
+                foreach (var record in batch)
+                {
+                    Assert.Equal(expected, record.Sequence);
+                    Assert.Equal(Text(Payload(expected)), Text(record.Payload));
+                    expected++;
+                }
 
-            spool.Acknowledge(batch[^1].Sequence);
+                spool.Acknowledge(batch[^1].Sequence);
+            }
+        }
+        finally
+        {
+            producer.Join(); // before the spool is disposed, whatever happened
         }
 
-        producer.Join();
         Assert.Equal(0, wrongSequences);
         Assert.Equal(total + 1, expected);
         Assert.Equal(0, spool.PendingRecords);
