@@ -27,6 +27,12 @@ public readonly record struct SpoolRecord(long Sequence, ReadOnlyMemory<byte> Pa
 /// when a segment is fully acknowledged and deleted (the segment taking appends too), so a spool that is drained
 /// promptly never fills. All members are thread-safe; appends never wait for an fsync.
 /// </para>
+/// <para>
+/// Damage, found when the spool is opened: a record that is torn or fails its checksum is dropped together with the
+/// rest of its segment (its length can no longer be trusted to find the next record), the file is truncated there and
+/// the records counted in <see cref="CorruptRecordsDropped"/>; a segment whose header fails its checksum is dropped
+/// whole. Records before the damage and other segments are kept. Checksums are verified at open only, not per Peek.
+/// </para>
 /// </summary>
 public sealed class DurableSpool : IDisposable
 {
@@ -119,15 +125,18 @@ public sealed class DurableSpool : IDisposable
     /// a clear <see cref="IOException"/> naming the directory).
     /// </summary>
     /// <param name="directory">Spool directory; created if missing.</param>
-    /// <param name="maxBytes">Bound on the segment files together; at least <paramref name="segmentBytes"/>.</param>
-    /// <param name="segmentBytes">Size at which a segment is closed and a new one started (a larger single record gets a segment of its own).</param>
+    /// <param name="maxBytes">Bound on the segment files together.</param>
+    /// <param name="segmentBytes">Size at which a segment is closed and a new one started (a larger single record gets a
+    /// segment of its own). Capped at a quarter of <paramref name="maxBytes"/>, so that a small spool still gives space
+    /// back in steps as it drains instead of only when empty.</param>
     /// <exception cref="IOException">The directory is in use by another spool, or cannot be read or written.</exception>
     /// <exception cref="InvalidDataException">A segment was written by a newer, unknown format version, or segments overlap.</exception>
     public static DurableSpool Open(string directory, long maxBytes = 256L << 20, int segmentBytes = 16 << 20)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         ArgumentOutOfRangeException.ThrowIfLessThan(segmentBytes, MinSegmentBytes);
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxBytes, (long)segmentBytes);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBytes, MinSegmentBytes);
+        segmentBytes = (int)Math.Min(segmentBytes, Math.Max(MinSegmentBytes, maxBytes / 4));
 
         string full = Path.GetFullPath(directory);
         System.IO.Directory.CreateDirectory(full);

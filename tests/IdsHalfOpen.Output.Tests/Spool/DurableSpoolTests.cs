@@ -161,6 +161,20 @@ public sealed class DurableSpoolTests : IDisposable
     }
 
     [Fact]
+    public void Open_MaxBytesBelowSegmentSize_UsesQuarterSegmentsSoSpaceReturnsWhileDraining()
+    {
+        using var spool = DurableSpool.Open(_temp.Path, maxBytes: 4096); // default segment size is 16 MiB
+        var payload = new byte[100];
+        long accepted = 0;
+        while (spool.Append(payload) > 0) accepted++;
+        Assert.InRange(SegmentFiles(_temp.Path).Length, 4, 5);
+        Assert.All(SegmentFiles(_temp.Path), f => Assert.True(new FileInfo(f).Length <= 1024));
+
+        spool.Acknowledge(accepted / 3); // at least one whole segment
+        Assert.Equal(accepted + 1, spool.Append(payload));
+    }
+
+    [Fact]
     public void Append_PayloadLargerThanMaxBytes_IsRefused()
     {
         using var spool = DurableSpool.Open(_temp.Path, maxBytes: 4096, segmentBytes: 256);
@@ -201,7 +215,7 @@ public sealed class DurableSpoolTests : IDisposable
     public void Open_InvalidArguments_Throw()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => DurableSpool.Open(_temp.Path, maxBytes: 1000, segmentBytes: 32));
-        Assert.Throws<ArgumentOutOfRangeException>(() => DurableSpool.Open(_temp.Path, maxBytes: 100, segmentBytes: 200));
+        Assert.Throws<ArgumentOutOfRangeException>(() => DurableSpool.Open(_temp.Path, maxBytes: 32));
         Assert.Throws<ArgumentException>(() => DurableSpool.Open(" "));
     }
 
