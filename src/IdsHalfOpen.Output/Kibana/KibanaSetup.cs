@@ -52,7 +52,7 @@ public static class KibanaSetup
     public const string SpaceVariable = "IDS_KIBANA_SPACE";
     public const string DefaultUrl = "http://localhost:5601";
 
-    public static async Task<KibanaSetupOutcome> RunAsync(KibanaSetupArguments arguments, Func<string, string?> environment, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken, HttpMessageHandler? handler = null)
+    public static async Task<KibanaSetupOutcome> RunAsync(KibanaSetupArguments arguments, Func<string, string?> environment, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(arguments);
         ArgumentNullException.ThrowIfNull(environment);
@@ -112,7 +112,7 @@ public static class KibanaSetup
             fileName = KibanaDashboards.FileName;
         }
 
-        using var http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+        using var http = new HttpClient();
         http.Timeout = TimeSpan.FromSeconds(arguments.TimeoutSeconds);
         var client = new KibanaImportClient(http, baseUrl, credentials, space);
         var result = await client.ImportAsync(ndjson, fileName, cancellationToken).ConfigureAwait(false);
