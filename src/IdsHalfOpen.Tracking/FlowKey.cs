@@ -5,9 +5,19 @@ namespace IdsHalfOpen.Tracking;
 /// <summary>
 /// A TCP 4-tuple in canonical order: the endpoint (address, port) that compares lower is <see cref="LowAddress"/>/<see cref="LowPort"/>.
 /// Both directions of a connection therefore make the same key, reach the same shard and find the same table entry.
+/// <see cref="Vlan"/> (outer id &lt;&lt; 12 | inner id) keeps apart the same tuple in different VLANs: separate networks,
+/// possibly with overlapping addresses, seen on one trunk.
 /// </summary>
-public readonly record struct FlowKey(UInt128 LowAddress, UInt128 HighAddress, ushort LowPort, ushort HighPort)
+public readonly record struct FlowKey(UInt128 LowAddress, UInt128 HighAddress, ushort LowPort, ushort HighPort, uint Vlan = 0)
 {
+    /// <summary>The canonical key of a decoded packet, VLAN ids included.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static FlowKey Create(in IdsHalfOpen.Decoding.TcpPacket p, out bool sourceIsLow)
+    {
+        var key = Create(p.Source, p.SourcePort, p.Destination, p.DestinationPort, out sourceIsLow);
+        return key with { Vlan = (uint)(p.OuterVlan & 0xFFF) << 12 | (uint)(p.InnerVlan & 0xFFF) };
+    }
+
     /// <summary>Builds the canonical key; <paramref name="sourceIsLow"/> tells which direction the packet went.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static FlowKey Create(UInt128 source, ushort sourcePort, UInt128 destination, ushort destinationPort, out bool sourceIsLow)
@@ -30,7 +40,7 @@ public readonly record struct FlowKey(UInt128 LowAddress, UInt128 HighAddress, u
         h = Mix(h ^ (ulong)(LowAddress >> 64));
         h = Mix(h ^ (ulong)HighAddress);
         h = Mix(h ^ (ulong)(HighAddress >> 64));
-        h = Mix(h ^ ((ulong)LowPort << 16 | HighPort));
+        h = Mix(h ^ ((ulong)LowPort << 16 | HighPort | (ulong)Vlan << 32));
         return h;
     }
 

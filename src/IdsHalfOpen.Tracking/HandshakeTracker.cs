@@ -74,7 +74,7 @@ public sealed class HandshakeTracker
             return;
         }
 
-        var key = FlowKey.Create(p.Source, p.SourcePort, p.Destination, p.DestinationPort, out bool sourceIsLow);
+        var key = FlowKey.Create(in p, out bool sourceIsLow);
         ref int slot = ref CollectionsMarshal.GetValueRefOrNullRef(_index, key);
         if (Unsafe.IsNullRef(ref slot))
         {
@@ -475,7 +475,7 @@ public sealed class HandshakeTracker
     private void ProcessIcmpQuote(in TcpPacket p, long clockNs, long order, EventBuffer output)
     {
         // The quoted header is the packet the ICMP error answers, as its sender sent it: source = that sender.
-        var key = FlowKey.Create(p.Source, p.SourcePort, p.Destination, p.DestinationPort, out bool sourceIsLow);
+        var key = FlowKey.Create(in p, out bool sourceIsLow);
         ref int slot = ref CollectionsMarshal.GetValueRefOrNullRef(_index, key);
         if (Unsafe.IsNullRef(ref slot)) return;
         int idx = slot;
@@ -880,7 +880,7 @@ public sealed class HandshakeTracker
         // Bucket placement only; a per-process random seed keeps hash-flooding attackers from aiming at one chain.
         private static readonly ulong s_seed = (ulong)Random.Shared.NextInt64();
 
-        public bool Equals(FlowKey x, FlowKey y) => x.LowAddress == y.LowAddress && x.HighAddress == y.HighAddress && x.LowPort == y.LowPort && x.HighPort == y.HighPort;
+        public bool Equals(FlowKey x, FlowKey y) => x.LowAddress == y.LowAddress && x.HighAddress == y.HighAddress && x.LowPort == y.LowPort && x.HighPort == y.HighPort && x.Vlan == y.Vlan;
 
         public int GetHashCode(FlowKey obj) => (int)obj.Hash(s_seed);
     }

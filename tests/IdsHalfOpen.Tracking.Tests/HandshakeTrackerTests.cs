@@ -343,4 +343,26 @@ public class HandshakeTrackerTests
         // Earliest deadline goes first: the oldest SYNs are the ones evicted.
         Assert.Equal(Enumerable.Range(0, 900).Select(i => (uint)i), evicted.Select(e => e.ClientIsn).Order());
     }
+
+    [Fact]
+    public void Process_SameTupleInTwoVlans_TwoSeparateHandshakes()
+    {
+        TcpPacket V(TcpPacket p, ushort vlan)
+        {
+            p.OuterVlan = vlan;
+            return p;
+        }
+
+        var h = new TrackerHarness().Feed(
+            V(Make(C, 40000, S, 80, Syn, 1000, 0, 0.0), 310),
+            V(Make(C, 40000, S, 80, Syn, 7000, 0, 0.0), 311),
+            V(Make(S, 80, C, 40000, SynAck, 5000, 1001, 0.001), 310),
+            V(Make(S, 80, C, 40000, SynAck, 9000, 7001, 0.001), 311),
+            V(Make(C, 40000, S, 80, Ack, 1001, 5001, 0.002), 310),
+            V(Make(C, 40000, S, 80, Ack, 7001, 9001, 0.002), 311));
+        var closed = h.Closed.ToList();
+        Assert.Equal(2, closed.Count);
+        Assert.All(closed, c => Assert.Equal((AttemptOutcome.Completed, EndReason.Closed), (c.Outcome, c.EndReason)));
+        Assert.Equal([310, 311], closed.Select(c => (int)c.Vlan).Order());
+    }
 }

@@ -121,7 +121,7 @@ public sealed class ShardedTracker : IDisposable
 
         // Out-of-order timestamps in a capture must not move time backwards for aging and windows.
         if (packet.TimestampNs > _clock) _clock = packet.TimestampNs;
-        int shard = _shardCount == 1 ? 0 : FlowKey.Create(packet.Source, packet.SourcePort, packet.Destination, packet.DestinationPort, out _).Shard(_options.HashSeed, _shardCount);
+        int shard = _shardCount == 1 ? 0 : FlowKey.Create(in packet, out _).Shard(_options.HashSeed, _shardCount);
         _shards[shard].Pending.Add(in packet, _clock, _order++);
         if (_options.Backpressure == BackpressureMode.Drop) Interlocked.Increment(ref _inFlight);
         if (++_inEpoch >= _options.EpochPackets) CloseEpoch(_clock);
