@@ -55,7 +55,7 @@ internal static class BulkResponse
     private static BulkItemResult ReadItem(ref Utf8JsonReader reader)
     {
         int status = 0;
-        string? type = null, reason = null;
+        string? type = null, reason = null, cause = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("status"u8))
@@ -70,10 +70,11 @@ internal static class BulkResponse
                 {
                     while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                     {
-                        bool isType = reader.ValueTextEquals("type"u8), isReason = reader.ValueTextEquals("reason"u8);
+                        bool isType = reader.ValueTextEquals("type"u8), isReason = reader.ValueTextEquals("reason"u8), isCause = reader.ValueTextEquals("caused_by"u8);
                         reader.Read();
                         if (isType && reader.TokenType == JsonTokenType.String) type = reader.GetString();
                         else if (isReason && reader.TokenType == JsonTokenType.String) reason = reader.GetString();
+                        else if (isCause && reader.TokenType == JsonTokenType.StartObject) cause = ReadCause(ref reader);
                         else reader.Skip();
                     }
                 }
@@ -90,6 +91,24 @@ internal static class BulkResponse
             }
         }
 
+        // The cause often names the real problem ("'10.0.0' is not an IP string literal."): keep it with the reason.
+        if (cause is not null && cause != reason) reason = reason is null ? cause : $"{reason} (caused by {cause})";
         return new BulkItemResult(status, type, reason);
+    }
+
+    /// <summary>"type: reason" of a caused_by object; the reader ends on its closing brace.</summary>
+    private static string? ReadCause(ref Utf8JsonReader reader)
+    {
+        string? type = null, reason = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            bool isType = reader.ValueTextEquals("type"u8), isReason = reader.ValueTextEquals("reason"u8);
+            reader.Read();
+            if (isType && reader.TokenType == JsonTokenType.String) type = reader.GetString();
+            else if (isReason && reader.TokenType == JsonTokenType.String) reason = reader.GetString();
+            else reader.Skip();
+        }
+
+        return reason is null ? null : type is null ? reason : $"{type}: {reason}";
     }
 }

@@ -7,7 +7,8 @@ namespace IdsHalfOpen.Output.Elasticsearch;
 /// <summary>
 /// Documents Elasticsearch refused for good, one JSON line each:
 /// <c>{"@timestamp","status","error":{"type","reason"},"_index","_id","document":{...}}</c>. The document is kept
-/// whole, so it can be fixed and sent again by hand. Appends; created on the first refusal.
+/// whole (as <c>document_text</c> when it is not JSON), so it can be fixed and sent again by hand. Appends; created on
+/// the first refusal. Rare by nature, so this path may allocate.
 /// </summary>
 internal sealed class DeadLetterFile : IDisposable
 {
@@ -43,10 +44,14 @@ internal sealed class DeadLetterFile : IDisposable
         _json.WriteEndObject();
         if (index is not null) _json.WriteString("_index"u8, index);
         if (id is not null) _json.WriteString("_id"u8, id);
-        if (IsJson(document))
+        if (Parse(document) is { } parsed)
         {
-            _json.WritePropertyName("document"u8);
-            _json.WriteRawValue(document, skipInputValidation: true);
+            using (parsed)
+            {
+                // Re-written rather than copied: valid JSON may still hold line breaks, which would tear the line.
+                _json.WritePropertyName("document"u8);
+                parsed.WriteTo(_json);
+            }
         }
         else
         {
@@ -72,19 +77,17 @@ internal sealed class DeadLetterFile : IDisposable
         _stream?.Dispose();
     }
 
-    private static bool IsJson(ReadOnlySpan<byte> text)
+    private static JsonDocument? Parse(ReadOnlySpan<byte> text)
     {
-        if (text.IsEmpty) return false;
+        if (text.IsEmpty) return null;
         try
         {
             var reader = new Utf8JsonReader(text);
-            reader.Read();
-            reader.Skip();
-            return !reader.Read() && reader.BytesConsumed == text.Length;
+            return JsonDocument.ParseValue(ref reader) is var document && reader.BytesConsumed == text.Length ? document : null;
         }
         catch (JsonException)
         {
-            return false;
+            return null;
         }
     }
 

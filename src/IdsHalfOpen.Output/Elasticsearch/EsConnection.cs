@@ -147,7 +147,7 @@ public sealed class EsConnection : IDisposable
         {
             throw Unreachable(e);
         }
-        catch (IOException e)
+        catch (IOException e) when (e is not ElasticsearchException)
         {
             throw Unreachable(e);
         }
