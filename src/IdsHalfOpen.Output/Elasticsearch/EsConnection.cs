@@ -204,7 +204,7 @@ public sealed class EsConnection : IDisposable
         for (var inner = e.InnerException; inner is not null; inner = inner.InnerException)
         {
             tls |= inner is AuthenticationException;
-            detail += ": " + inner.Message;
+            if (!detail.Contains(inner.Message, StringComparison.Ordinal)) detail += ": " + inner.Message;
         }
 
         string message = tls
