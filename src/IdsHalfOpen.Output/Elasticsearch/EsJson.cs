@@ -27,9 +27,12 @@ public sealed record EsClusterInfo(string Name, string ClusterName, string Clust
 
     /// <summary>
     /// <c>_bulk?require_data_stream</c> exists from 8.13; older versions reject the unknown parameter. An unreadable
-    /// version is taken as new.
+    /// version is taken as new, and serverless (whose version number is nominal) is current.
     /// </summary>
-    public bool SupportsRequireDataStream => VersionNumber is var (major, minor) && (major == 0 || major > 8 || (major == 8 && minor >= 13));
+    public bool SupportsRequireDataStream => IsServerless || (VersionNumber is var (major, minor) && (major == 0 || major > 8 || (major == 8 && minor >= 13)));
+
+    /// <summary>Elastic Cloud Serverless: always current, but without index lifecycle management.</summary>
+    public bool IsServerless => BuildFlavor == "serverless";
 }
 
 internal sealed class EsInfoBody

@@ -67,6 +67,12 @@ public static class EsSetup
     {
         ArgumentNullException.ThrowIfNull(connection);
         var cluster = await connection.GetInfoAsync(cancellationToken).ConfigureAwait(false);
+        if (cluster.IsServerless)
+        {
+            throw new ElasticsearchException(EsErrorKind.Configuration, connection.Target,
+                $"{connection.Target} is an Elastic Cloud Serverless project, which has no index lifecycle policies; install the templates without the policy by hand, then ship with setup turned off");
+        }
+
         var installed = new List<string>();
         foreach (var step in Plan(connection.Options))
         {

@@ -18,6 +18,7 @@ public sealed class EsConnectionTests
         Assert.Equal((8, 12), info.VersionNumber);
         Assert.False(info.SupportsRequireDataStream);
         Assert.True((info with { Version = "9.0.0-SNAPSHOT" }).SupportsRequireDataStream);
+        Assert.True((info with { Version = "8.11.0", BuildFlavor = "serverless" }).SupportsRequireDataStream);
         Assert.Same(info, connection.ClusterInfo);
     }
 

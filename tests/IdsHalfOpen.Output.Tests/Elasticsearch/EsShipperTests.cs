@@ -19,6 +19,13 @@ public sealed class EsShipperTests
         return (fake, connection);
     }
 
+    /// <summary>Polls (the machine may be busy) until <paramref name="condition"/> holds or 10 s pass.</summary>
+    private static async Task Eventually(Func<bool> condition)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition() && clock.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(10);
+    }
+
     private static HashSet<string> AlertIds(IEnumerable<Detection.AlertEvent> alerts) => alerts.Select(AlertDocumentWriter.DocumentId).ToHashSet();
 
     [Fact]
@@ -76,8 +83,9 @@ public sealed class EsShipperTests
         using var shipper = EsTestSupport.Shipper(connection, queue, log);
         var alerts = EsTestSupport.Alerts(300);
         foreach (var alert in alerts) shipper.Write(alert);
-        Assert.False(await shipper.FlushAsync(TimeSpan.FromMilliseconds(600)));
-        Assert.True(shipper.FailedRequests >= 2, $"only {shipper.FailedRequests} failed attempts while down");
+        await Eventually(() => shipper.FailedRequests >= 3);
+        Assert.False(await shipper.FlushAsync(TimeSpan.FromMilliseconds(100)));
+        Assert.True(shipper.FailedRequests >= 3, $"only {shipper.FailedRequests} failed attempts while down");
         Assert.Equal(300, shipper.Pending);
         Assert.Contains("cannot reach Elasticsearch", shipper.LastError, StringComparison.Ordinal);
 
@@ -267,7 +275,8 @@ public sealed class EsShipperTests
         var log = new List<string>();
         using var shipper = EsTestSupport.Shipper(connection, queue, log);
         foreach (var alert in EsTestSupport.Alerts(10)) shipper.Write(alert);
-        Assert.False(await shipper.FlushAsync(TimeSpan.FromMilliseconds(500)));
+        await Eventually(() => shipper.FailedRequests >= 2);
+        Assert.False(await shipper.FlushAsync(TimeSpan.FromMilliseconds(100)));
         Assert.False(shipper.IsFaulted);
         Assert.Contains("rejected the credentials", shipper.LastError, StringComparison.Ordinal);
         Assert.Equal(10, shipper.Pending);
