@@ -125,8 +125,9 @@ internal static class ReplayCommand
             }
         }
 
-        runner.Complete(token);
+        runner.Complete();
         var summary = runner.Summarize(read, clock.Elapsed);
+        summary.Es = runner.FinishElasticsearch(token);
         foreach (var p in summary.Problems) stderr.WriteLine($"idshalfopen: warning: {p}");
         if (summary.Es is { Complete: false } es)
         {

@@ -83,14 +83,8 @@ internal sealed class ReplayRunner : IDetectionOutput, IDisposable
         if (source.Problem is { } problem) Problems.Add(problem.ToString());
     }
 
-    /// <summary>Elasticsearch delivery figures, once <see cref="Complete"/> has waited for it.</summary>
-    public EsSummary? Elasticsearch { get; private set; }
-
-    /// <summary>
-    /// No more input: the tracker reports open attempts, the engine ends open attacks, sinks are flushed, and
-    /// Elasticsearch delivery is awaited (up to its timeout; not at all once <paramref name="cancellationToken"/> fired).
-    /// </summary>
-    public void Complete(CancellationToken cancellationToken = default)
+    /// <summary>No more input: the tracker reports open attempts, the engine ends open attacks, sinks are flushed.</summary>
+    public void Complete()
     {
         if (_completed) return;
         _completed = true;
@@ -98,7 +92,7 @@ internal sealed class ReplayRunner : IDetectionOutput, IDisposable
         _consumer.Join();
         _alertLines?.Flush();
         _connLines?.Flush();
-        Elasticsearch = _es?.Finish(cancellationToken);
+        _es?.Shipper.Flush();
         if (_consumerFailure is not null) throw new InvalidOperationException("the detection stage failed: " + _consumerFailure.Message, _consumerFailure);
     }
 
@@ -125,7 +119,6 @@ internal sealed class ReplayRunner : IDetectionOutput, IDisposable
             Evictions = t.Evictions,
             PeakTracked = t.PeakTracked,
             Shards = _tracker.ShardCount,
-            Es = Elasticsearch,
         };
         foreach (var e in Enum.GetValues<DecodeEvent>())
         {
@@ -144,6 +137,12 @@ internal sealed class ReplayRunner : IDetectionOutput, IDisposable
 
         return summary;
     }
+
+    /// <summary>
+    /// After <see cref="Complete"/>: waits for Elasticsearch delivery (up to its timeout; not at all once
+    /// <paramref name="cancellationToken"/> fired) and returns the figures; null when not shipping.
+    /// </summary>
+    public EsSummary? FinishElasticsearch(CancellationToken cancellationToken) => _es?.Finish(cancellationToken);
 
     public static Stopwatch StartClock() => Stopwatch.StartNew();
 
