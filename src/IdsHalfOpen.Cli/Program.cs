@@ -11,6 +11,7 @@ internal static class Program
         {
             ReplayCommand.Create(),
             RulesCommand.Create(),
+            EsCommand.Create(),
             KibanaCommand.Create(),
         };
         return root.Parse(args).InvokeAsync();

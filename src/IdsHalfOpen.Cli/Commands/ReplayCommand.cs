@@ -32,8 +32,12 @@ internal static class ReplayCommand
         {
             files, statsJson, alerts, connLog, rules, shards, maxEntries, embryonic, unanswered, sensorName, quiet,
         };
+        var es = new EsCliOptions();
+        es.AddReplayOptions(command);
         command.SetAction((parse, token) =>
         {
+            var (_, esValid, esOptions) = es.ResolveReplay(parse, Console.Error);
+            if (!esValid) return Task.FromResult(ExitCodes.UsageError);
             var ruleSet = LoadRules(parse.GetValue(rules), Console.Error);
             if (ruleSet is null) return Task.FromResult(ExitCodes.UsageError);
             int shardCount = parse.GetValue(shards);
@@ -64,6 +68,7 @@ internal static class ReplayCommand
                 AlertsPath = parse.GetValue(alerts),
                 ConnLogPath = parse.GetValue(connLog),
                 SensorName = parse.GetValue(sensorName),
+                Elasticsearch = esOptions,
             };
             bool isQuiet = parse.GetValue(quiet);
             bool dataOnStdout = options.AlertsPath == "-" || options.ConnLogPath == "-";
@@ -88,7 +93,7 @@ internal static class ReplayCommand
         ReplayRunner runner;
         try
         {
-            runner = new ReplayRunner(options, stdout);
+            runner = new ReplayRunner(options, stdout, stderr);
         }
         catch (IOException e)
         {
@@ -122,7 +127,12 @@ internal static class ReplayCommand
 
         runner.Complete();
         var summary = runner.Summarize(read, clock.Elapsed);
+        summary.Es = runner.FinishElasticsearch(token);
         foreach (var p in summary.Problems) stderr.WriteLine($"idshalfopen: warning: {p}");
+        if (summary.Es is { Complete: false } es)
+        {
+            stderr.WriteLine($"idshalfopen: warning: {es.Spooled:N0} documents not delivered to Elasticsearch in time{(es.LastError is null ? "" : $" (last error: {es.LastError})")}");
+        }
         if (exit == ExitCodes.Success && summary.Problems.Count > 0) exit = ExitCodes.DamagedInput;
 
         WriteText(summary, text);
@@ -171,6 +181,12 @@ internal static class ReplayCommand
         {
             string end = a.EndReason is null ? "open" : a.EndReason;
             w.WriteLine(string.Create(c, $"  {a.Severity,-8} {a.Kind,-17} {a.Target,-24} {a.RuleId,-9} start {a.Start} for {a.DurationS:F1} s, embryonic peak {a.EmbryonicPeak:N0}, syn rate peak {a.SynRatePeak:N0}/s, sources {a.DistinctSources:N0}{(a.Degraded ? ", DEGRADED" : "")} [{end}]"));
+        }
+
+        if (s.Es is { } es)
+        {
+            w.WriteLine(string.Create(c, $"elasticsearch {es.Url}: delivered {es.Delivered:N0}, duplicates {es.Duplicates:N0}, spooled {es.Spooled:N0}, dead-lettered {es.DeadLettered:N0}{(es.Dropped > 0 ? $", dropped {es.Dropped:N0}" : "")}"));
+            if (es.DeadLetterFile is { } dead) w.WriteLine($"  dead letters in {dead}");
         }
 
         w.WriteLine(string.Create(c, $"elapsed     {s.ElapsedS:F3} s ({s.Shards} shards)"));

@@ -1,3 +1,4 @@
+using IdsHalfOpen.Cli.Commands;
 using IdsHalfOpen.Detection.Rules;
 using IdsHalfOpen.Tracking;
 
@@ -20,4 +21,7 @@ internal sealed record ReplayOptions
 
     /// <summary>observer.hostname in documents (fixed in golden tests so outputs compare across machines).</summary>
     public string? SensorName { get; init; }
+
+    /// <summary>Ship to Elasticsearch (--es or IDS_ES_URL); null when not asked.</summary>
+    public EsReplayOptions? Elasticsearch { get; init; }
 }

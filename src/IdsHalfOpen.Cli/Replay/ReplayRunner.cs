@@ -1,10 +1,12 @@
 using System.Diagnostics;
 using IdsHalfOpen.Capture;
 using IdsHalfOpen.Capture.Offline;
+using IdsHalfOpen.Cli.Commands;
 using IdsHalfOpen.Decoding;
 using IdsHalfOpen.Detection;
 using IdsHalfOpen.Detection.Engine;
 using IdsHalfOpen.Output.Ecs;
+using IdsHalfOpen.Output.Elasticsearch;
 using IdsHalfOpen.Output.JsonLines;
 using IdsHalfOpen.Tracking;
 using IdsHalfOpen.Tracking.Sharding;
@@ -25,18 +27,28 @@ internal sealed class ReplayRunner : IDetectionOutput, IDisposable
     private readonly JsonLinesWriter? _connLines;
     private readonly AlertDocumentWriter _alertDocuments;
     private readonly ConnectionDocumentWriter _connDocuments;
+    private readonly EsOutput? _es;
+    private readonly EsShipper? _esConnections;
     private readonly Thread _consumer;
     private readonly Dictionary<string, AlertEvent> _attackStarts = [];
     private readonly Dictionary<string, AlertEvent> _attackLatest = [];
     private Exception? _consumerFailure;
     private bool _completed;
 
-    public ReplayRunner(ReplayOptions options, Stream stdout)
+    /// <exception cref="IOException">An output cannot be opened; Elasticsearch (setup included) first, so a refused
+    /// cluster does not truncate the output files.</exception>
+    public ReplayRunner(ReplayOptions options, Stream stdout, TextWriter? stderr = null)
     {
         _options = options;
         var sensor = options.SensorName is { } name ? new SensorInfo(name, SensorInfo.ProductVersion) : SensorInfo.ForThisHost();
         _alertDocuments = new AlertDocumentWriter(sensor);
         _connDocuments = new ConnectionDocumentWriter(sensor);
+        if (options.Elasticsearch is { } es)
+        {
+            _es = EsOutput.Open(es, sensor, stderr ?? TextWriter.Null);
+            if (es.Connections) _esConnections = _es.Shipper;
+        }
+
         if (options.AlertsPath is { } a) _alertLines = JsonLinesWriter.Open(a, append: false, standardOutput: stdout);
         if (options.ConnLogPath is { } c) _connLines = JsonLinesWriter.Open(c, append: false, standardOutput: stdout);
         _tracker = new ShardedTracker(options.Tracker, new ShardingOptions { Shards = options.Shards, Backpressure = BackpressureMode.Wait });
@@ -80,6 +92,7 @@ internal sealed class ReplayRunner : IDetectionOutput, IDisposable
         _consumer.Join();
         _alertLines?.Flush();
         _connLines?.Flush();
+        _es?.Shipper.Flush();
         if (_consumerFailure is not null) throw new InvalidOperationException("the detection stage failed: " + _consumerFailure.Message, _consumerFailure);
     }
 
@@ -125,19 +138,29 @@ internal sealed class ReplayRunner : IDetectionOutput, IDisposable
         return summary;
     }
 
+    /// <summary>
+    /// After <see cref="Complete"/>: waits for Elasticsearch delivery (up to its timeout; not at all once
+    /// <paramref name="cancellationToken"/> fired) and returns the figures; null when not shipping.
+    /// </summary>
+    public EsSummary? FinishElasticsearch(CancellationToken cancellationToken) => _es?.Finish(cancellationToken);
+
     public static Stopwatch StartClock() => Stopwatch.StartNew();
 
     void IDetectionOutput.OnAlert(AlertEvent alert)
     {
         _alertLines?.Write(_alertDocuments, alert);
+        _es?.Shipper.Write(alert);
         if (alert.Phase == AlertPhase.Start) _attackStarts[alert.AttackId] = alert;
         _attackLatest[alert.AttackId] = alert;
     }
 
     void IDetectionOutput.OnConnection(in TrackerEvent closed)
     {
-        // The record object is built only when someone asked for the connection log.
-        if (_connLines is not null) _connLines.Write(_connDocuments, closed.ToRecord());
+        // The record object is built only when someone asked for connection records.
+        if (_connLines is null && _esConnections is null) return;
+        var record = closed.ToRecord();
+        _connLines?.Write(_connDocuments, record);
+        _esConnections?.Write(record);
     }
 
     private void Consume()
@@ -170,5 +193,6 @@ internal sealed class ReplayRunner : IDetectionOutput, IDisposable
         _tracker.Dispose();
         _alertLines?.Dispose();
         _connLines?.Dispose();
+        _es?.Dispose();
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using IdsHalfOpen.Cli.Commands;
 using IdsHalfOpen.Detection;
 using IdsHalfOpen.Output.Ecs;
 
@@ -56,6 +57,10 @@ internal sealed class ReplaySummary
     public List<string> Problems { get; set; } = [];
 
     public List<AttackSummary> Attacks { get; set; } = [];
+
+    /// <summary>Elasticsearch delivery; absent when the replay did not ship.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public EsSummary? Es { get; set; }
 }
 
 /// <summary>One attack as the end-of-run summary shows it.</summary>
