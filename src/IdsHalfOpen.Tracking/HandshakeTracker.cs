@@ -15,7 +15,7 @@ namespace IdsHalfOpen.Tracking;
 /// slab and index have grown. Deadlines that move later (retransmissions, traffic on established connections) are not
 /// re-filed at once: the slot re-checks the real deadline when it fires and files the entry again ("lazy" rescheduling).
 /// </remarks>
-public sealed class HandshakeTracker
+public sealed partial class HandshakeTracker
 {
     private const int NoEntry = -1;
     private const int WheelSlots = 4096; // × 100 ms = 409.6 s horizon: covers every default timeout without re-filing
@@ -27,7 +27,6 @@ public sealed class HandshakeTracker
     private readonly long _embryonicNs;
     private readonly long _orphanNs;
     private readonly long _idleNs;
-    private readonly Dictionary<FlowKey, int> _index;
     private readonly int[] _slotHead = new int[WheelSlots];
     private readonly int[] _slotTail = new int[WheelSlots];
     private readonly List<int> _fired = [];
@@ -36,6 +35,8 @@ public sealed class HandshakeTracker
     private int _freeHead = NoEntry;
     private long _currentTick = long.MinValue;
     private long _saturatedUntilNs = long.MinValue;
+    private long _evictFrom = long.MinValue; // no entry is filed in a wheel slot before this tick
+    private long[] _sortKeys = new long[256];
 
     public HandshakeTracker(TrackerOptions options, int capacity)
     {
@@ -49,7 +50,9 @@ public sealed class HandshakeTracker
         _idleNs = options.IdleTimeout.Ticks * 100;
         int initial = Math.Min(capacity, 4096);
         _entries = new Entry[initial];
-        _index = new Dictionary<FlowKey, int>(initial, FlowKeyComparer.Instance);
+        _maxIndexSlots = IndexSlotsFor(capacity);
+        _slots = new ulong[Math.Min(MinIndexSlots, _maxIndexSlots)];
+        _slotMask = _slots.Length - 1;
         _slotHead.AsSpan().Fill(NoEntry);
         _slotTail.AsSpan().Fill(NoEntry);
     }
@@ -57,7 +60,7 @@ public sealed class HandshakeTracker
     public TrackerStatistics Statistics { get; } = new();
 
     /// <summary>Entries currently tracked.</summary>
-    public int Count => _index.Count;
+    public int Count => _count;
 
     public TrackerOptions Options => _options;
 
@@ -75,14 +78,14 @@ public sealed class HandshakeTracker
         }
 
         var key = FlowKey.Create(p.Source, p.SourcePort, p.Destination, p.DestinationPort, out bool sourceIsLow);
-        ref int slot = ref CollectionsMarshal.GetValueRefOrNullRef(_index, key);
-        if (Unsafe.IsNullRef(ref slot))
+        uint hash = IndexHash(in key);
+        int idx = Find(in key, hash);
+        if (idx == NoEntry)
         {
-            ProcessNew(in p, in key, sourceIsLow, clockNs, order, output);
+            ProcessNew(in p, in key, hash, sourceIsLow, clockNs, order, output);
             return;
         }
 
-        int idx = slot;
         ref Entry e = ref _entries[idx];
         bool fromClient = sourceIsLow == e.ClientIsLow;
         e.LastNs = p.TimestampNs;
@@ -128,7 +131,7 @@ public sealed class HandshakeTracker
     {
         AdvanceTo(clockNs, output);
         _fired.Clear();
-        foreach (var idx in _index.Values) _fired.Add(idx);
+        CollectTracked(_fired);
         SortFiredByOrder();
         foreach (int idx in _fired)
         {
@@ -140,11 +143,11 @@ public sealed class HandshakeTracker
         _fired.Clear();
     }
 
-    private void ProcessNew(in TcpPacket p, in FlowKey key, bool sourceIsLow, long clockNs, long order, EventBuffer output)
+    private void ProcessNew(in TcpPacket p, in FlowKey key, uint hash, bool sourceIsLow, long clockNs, long order, EventBuffer output)
     {
         if (p.IsSyn)
         {
-            int idx = Allocate(in key, clockNs, order, output);
+            int idx = Allocate(in key, hash, clockNs, order, output);
             ref Entry e = ref _entries[idx];
             StartAttempt(ref e, in p, sourceIsLow, clockNs, order, output);
             Schedule(idx);
@@ -154,7 +157,7 @@ public sealed class HandshakeTracker
         if (p.IsSynAck)
         {
             // Backscatter candidate. The client is the receiver: the host that supposedly sent the SYN.
-            int idx = Allocate(in key, clockNs, order, output);
+            int idx = Allocate(in key, hash, clockNs, order, output);
             ref Entry e = ref _entries[idx];
             InitEntry(ref e, in p, clientIsLow: !sourceIsLow, order);
             e.State = AttemptState.OrphanSynAck;
@@ -193,7 +196,7 @@ public sealed class HandshakeTracker
 
         // Mid-stream pickup: remember the flow so its later RST/FIN is not taken for backscatter. Guess the client as
         // the side with the higher port, as Zeek does when it missed the start.
-        int n = Allocate(in key, clockNs, order, output);
+        int n = Allocate(in key, hash, clockNs, order, output);
         ref Entry m = ref _entries[n];
         bool sourceIsClient = p.SourcePort >= p.DestinationPort;
         InitEntry(ref m, in p, clientIsLow: sourceIsClient ? sourceIsLow : !sourceIsLow, order);
@@ -445,9 +448,8 @@ public sealed class HandshakeTracker
     {
         // The quoted header is the packet the ICMP error answers, as its sender sent it: source = that sender.
         var key = FlowKey.Create(p.Source, p.SourcePort, p.Destination, p.DestinationPort, out bool sourceIsLow);
-        ref int slot = ref CollectionsMarshal.GetValueRefOrNullRef(_index, key);
-        if (Unsafe.IsNullRef(ref slot)) return;
-        int idx = slot;
+        int idx = Find(in key, IndexHash(in key));
+        if (idx == NoEntry) return;
         ref Entry e = ref _entries[idx];
         if (e.State == AttemptState.SynSent && sourceIsLow == e.ClientIsLow && p.Sequence == e.ClientIsn)
         {
@@ -606,10 +608,12 @@ public sealed class HandshakeTracker
     private static void InitEntry(ref Entry e, in TcpPacket p, bool clientIsLow, long order)
     {
         var key = e.Key;
+        uint hash = e.Hash;
         int prev = e.Prev, next = e.Next;
         long tick = e.Tick;
         e = default;
         e.Key = key;
+        e.Hash = hash;
         e.Prev = prev;
         e.Next = next;
         e.Tick = tick;
@@ -623,9 +627,9 @@ public sealed class HandshakeTracker
 
     // ---- table ----
 
-    private int Allocate(in FlowKey key, long clockNs, long order, EventBuffer output)
+    private int Allocate(in FlowKey key, uint hash, long clockNs, long order, EventBuffer output)
     {
-        if (_index.Count >= _capacity) EvictOne(clockNs, order, output);
+        if (_count >= _capacity) EvictOne(clockNs, order, output);
         int idx;
         if (_freeHead != NoEntry)
         {
@@ -641,11 +645,12 @@ public sealed class HandshakeTracker
         ref Entry e = ref _entries[idx];
         e = default;
         e.Key = key;
+        e.Hash = hash;
         e.Prev = NoEntry;
         e.Next = NoEntry;
         e.Tick = long.MinValue;
-        _index.Add(key, idx);
-        if (_index.Count > Statistics.PeakTracked) Statistics.PeakTracked = _index.Count;
+        IndexAdd(hash, idx);
+        if (_count > Statistics.PeakTracked) Statistics.PeakTracked = _count;
         return idx;
     }
 
@@ -653,7 +658,7 @@ public sealed class HandshakeTracker
     {
         ref Entry e = ref _entries[idx];
         Unlink(idx);
-        _index.Remove(e.Key);
+        IndexRemove(e.Hash, idx);
         e.State = AttemptState.None;
         e.Next = _freeHead;
         _freeHead = idx;
@@ -665,10 +670,13 @@ public sealed class HandshakeTracker
     /// </summary>
     private void EvictOne(long clockNs, long order, EventBuffer output)
     {
-        for (long t = _currentTick + 1; t <= _currentTick + WheelSlots; t++)
+        // Start at the cursor: under a flood the earliest filed slot lies hundreds of empty slots ahead, and scanning them
+        // for every evicted entry cost more than the eviction itself.
+        for (long t = Math.Max(_evictFrom, _currentTick + 1); t <= _currentTick + WheelSlots; t++)
         {
             int head = _slotHead[(int)(t & (WheelSlots - 1))];
             if (head == NoEntry) continue;
+            _evictFrom = t;
             ref Entry e = ref _entries[head];
             _saturatedUntilNs = clockNs + Math.Max(_embryonicNs, _unansweredNs);
             Statistics.Evictions++;
@@ -695,6 +703,7 @@ public sealed class HandshakeTracker
         if (tick <= _currentTick) tick = _currentTick + 1;
         if (tick > _currentTick + WheelSlots - 1) tick = _currentTick + WheelSlots - 1;
         e.Tick = tick;
+        if (tick < _evictFrom) _evictFrom = tick;
         // Appended at the tail: a slot's list stays in filing order, so eviction from its head takes the oldest.
         int s = (int)(tick & (WheelSlots - 1));
         int tail = _slotTail[s];
@@ -795,21 +804,28 @@ public sealed class HandshakeTracker
             }
 
             e.Tick = long.MinValue;
-            _index.Remove(e.Key);
+            IndexRemove(e.Hash, i);
             e.State = AttemptState.None;
             e.Next = _freeHead;
             _freeHead = i;
         }
     }
 
+    /// <summary>
+    /// Sorts <see cref="_fired"/> by the entries' <see cref="Entry.Order"/> (unique: one packet starts at most one
+    /// entry, so the order is total). The orders are copied out first: sorting primitive keys beside the indices is
+    /// several times faster than a comparer that reads two random slab entries per comparison.
+    /// </summary>
     private void SortFiredByOrder()
     {
-        if (_fired.Count > 1) CollectionsMarshal.AsSpan(_fired).Sort(new OrderComparer(_entries));
-    }
-
-    private readonly struct OrderComparer(HandshakeTracker.Entry[] entries) : IComparer<int>
-    {
-        public int Compare(int x, int y) => entries[x].Order.CompareTo(entries[y].Order);
+        int n = _fired.Count;
+        if (n < 2) return;
+        if (_sortKeys.Length < n) _sortKeys = new long[Math.Max(n, _sortKeys.Length * 2)];
+        var keys = _sortKeys.AsSpan(0, n);
+        var items = CollectionsMarshal.AsSpan(_fired);
+        var entries = _entries;
+        for (int i = 0; i < items.Length; i++) keys[i] = entries[items[i]].Order;
+        keys.Sort(items);
     }
 
     [StructLayout(LayoutKind.Auto)]
@@ -822,6 +838,8 @@ public sealed class HandshakeTracker
         public long Order;
         public long Tick;
         public ulong History;
+        /// <summary>The key's index hash, kept so removal finds its slot without rehashing.</summary>
+        public uint Hash;
         public int Prev;
         public int Next;
         public uint ClientIsn;
@@ -838,18 +856,6 @@ public sealed class HandshakeTracker
         public bool ServerFin;
         public byte ClientTtl;
         public byte IpVersion;
-    }
-
-    private sealed class FlowKeyComparer : IEqualityComparer<FlowKey>
-    {
-        public static readonly FlowKeyComparer Instance = new();
-
-        // Bucket placement only; a per-process random seed keeps hash-flooding attackers from aiming at one chain.
-        private static readonly ulong s_seed = (ulong)Random.Shared.NextInt64();
-
-        public bool Equals(FlowKey x, FlowKey y) => x.LowAddress == y.LowAddress && x.HighAddress == y.HighAddress && x.LowPort == y.LowPort && x.HighPort == y.HighPort;
-
-        public int GetHashCode(FlowKey obj) => (int)obj.Hash(s_seed);
     }
 }
 
