@@ -37,6 +37,8 @@ public sealed partial class HandshakeTracker
     private long _saturatedUntilNs = long.MinValue;
     private long _evictFrom = long.MinValue; // no entry is filed in a wheel slot before this tick
     private long[] _sortKeys = new long[256];
+    private bool _flushing;
+    private int _flushNext;
 
     public HandshakeTracker(TrackerOptions options, int capacity)
     {
@@ -129,18 +131,45 @@ public sealed partial class HandshakeTracker
     /// <summary>End of input: reports every attempt still open (never dropped silently) and empties the table.</summary>
     public void Flush(long clockNs, EventBuffer output)
     {
-        AdvanceTo(clockNs, output);
-        _fired.Clear();
-        CollectTracked(_fired);
-        SortFiredByOrder();
-        foreach (int idx in _fired)
+        while (!FlushPart(clockNs, output, int.MaxValue))
         {
-            ref Entry e = ref _entries[idx];
-            if (IsAttempt(e.State)) Close(ref e, OutcomeOnExpiry(e.State), EndReason.EndOfCapture, clockNs, e.Order, 2, output);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Flush"/> in parts: reports at most <paramref name="maxEvents"/> open attempts per call (plus whatever
+    /// timers fire first) and returns true once every one was reported and the table is empty. Call it again with the same
+    /// clock until it does. A full table at the end of a flood holds a million attempts: reported at once, their events
+    /// needed a buffer of over 100 MB, the largest piece of a replay's peak memory.
+    /// </summary>
+    public bool FlushPart(long clockNs, EventBuffer output, int maxEvents)
+    {
+        if (!_flushing)
+        {
+            AdvanceTo(clockNs, output);
+            _fired.Clear();
+            CollectTracked(_fired);
+            SortFiredByOrder();
+            _flushNext = 0;
+            _flushing = true;
         }
 
+        int emitted = 0;
+        while (_flushNext < _fired.Count && emitted < maxEvents)
+        {
+            ref Entry e = ref _entries[_fired[_flushNext++]];
+            if (IsAttempt(e.State))
+            {
+                Close(ref e, OutcomeOnExpiry(e.State), EndReason.EndOfCapture, clockNs, e.Order, 2, output);
+                emitted++;
+            }
+        }
+
+        if (_flushNext < _fired.Count) return false;
         foreach (int idx in _fired) Release(idx);
         _fired.Clear();
+        _flushing = false;
+        return true;
     }
 
     private void ProcessNew(in TcpPacket p, in FlowKey key, uint hash, bool sourceIsLow, long clockNs, long order, EventBuffer output)
@@ -638,7 +667,7 @@ public sealed partial class HandshakeTracker
         }
         else
         {
-            if (_used == _entries.Length) Array.Resize(ref _entries, (int)Math.Min((long)_entries.Length * 2, _capacity));
+            if (_used == _entries.Length) GrowSlab();
             idx = _used++;
         }
 
@@ -652,6 +681,20 @@ public sealed partial class HandshakeTracker
         IndexAdd(hash, idx);
         if (_count > Statistics.PeakTracked) Statistics.PeakTracked = _count;
         return idx;
+    }
+
+    /// <summary>
+    /// Doubles the slab, but once it reaches an eighth of the capacity goes straight to the capacity: every doubling
+    /// leaves the old array behind until a full collection, and under a flood those copies were over 100 MB of the peak.
+    /// The big array is not zeroed (each entry is initialised when allocated), so its untouched pages cost no memory.
+    /// </summary>
+    private void GrowSlab()
+    {
+        long doubled = (long)_entries.Length * 2;
+        int size = (int)(doubled * 8 >= _capacity ? _capacity : doubled);
+        var bigger = GC.AllocateUninitializedArray<Entry>(size);
+        _entries.AsSpan(0, _used).CopyTo(bigger);
+        _entries = bigger;
     }
 
     private void Release(int idx)

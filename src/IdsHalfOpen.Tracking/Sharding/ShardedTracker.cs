@@ -157,36 +157,41 @@ public sealed class ShardedTracker : IDisposable
     /// </summary>
     public void Consume(ITrackerEventHandler handler, CancellationToken cancellationToken = default)
     {
-        var heads = new EventBuffer[_shardCount];
-        var pos = new int[_shardCount];
+        var merge = new MergeState(_shardCount);
         while (true)
         {
-            bool final = false;
+            merge.Final = false;
             long clock = 0;
-            for (int i = 0; i < _shardCount; i++)
-            {
-                var result = _shards[i].Output.Reader.ReadAsync(cancellationToken).AsTask().GetAwaiter().GetResult();
-                heads[i] = result.Events;
-                pos[i] = 0;
-                final |= result.Final;
-                clock = result.ClockNs;
-            }
-
-            Merge(heads, pos, handler);
-            for (int i = 0; i < _shardCount; i++) _shards[i].Recycle(heads[i]);
+            for (int i = 0; i < _shardCount; i++) clock = merge.Take(i, Read(i, cancellationToken));
+            Merge(merge, handler, cancellationToken);
+            for (int i = 0; i < _shardCount; i++) _shards[i].Recycle(merge.Heads[i]);
             handler.OnEpochEnd(clock);
-            if (final) break;
+            if (merge.Final) break;
         }
 
         foreach (var s in _shards) s.Join();
     }
 
-    private static void Merge(EventBuffer[] heads, int[] pos, ITrackerEventHandler handler)
+    private EpochResult Read(int shard, CancellationToken cancellationToken) =>
+        _shards[shard].Output.Reader.ReadAsync(cancellationToken).AsTask().GetAwaiter().GetResult();
+
+    /// <summary>
+    /// Merges one epoch. A shard may deliver an epoch in several parts (<see cref="EpochResult.More"/>: the end-of-capture
+    /// flush); each part is sorted and continues the previous one, so the next part is read when one runs out.
+    /// </summary>
+    private void Merge(MergeState m, ITrackerEventHandler handler, CancellationToken cancellationToken)
     {
+        var heads = m.Heads;
+        var pos = m.Pos;
         if (heads.Length == 1)
         {
-            foreach (ref readonly var e in heads[0].Events) handler.OnEvent(in e);
-            return;
+            while (true)
+            {
+                foreach (ref readonly var e in heads[0].Events) handler.OnEvent(in e);
+                if (!m.More[0]) return;
+                _shards[0].Recycle(heads[0]);
+                m.Take(0, Read(0, cancellationToken));
+            }
         }
 
         while (true)
@@ -194,12 +199,36 @@ public sealed class ShardedTracker : IDisposable
             int best = -1;
             for (int i = 0; i < heads.Length; i++)
             {
+                while (pos[i] >= heads[i].Count && m.More[i])
+                {
+                    _shards[i].Recycle(heads[i]);
+                    m.Take(i, Read(i, cancellationToken));
+                }
+
                 if (pos[i] >= heads[i].Count) continue;
                 if (best < 0 || Precedes(in heads[i].Events[pos[i]], in heads[best].Events[pos[best]])) best = i;
             }
 
             if (best < 0) return;
             handler.OnEvent(in heads[best].Events[pos[best]++]);
+        }
+    }
+
+    /// <summary>The consumer's view of each shard's current part of the epoch being merged.</summary>
+    private sealed class MergeState(int shards)
+    {
+        public readonly EventBuffer[] Heads = new EventBuffer[shards];
+        public readonly int[] Pos = new int[shards];
+        public readonly bool[] More = new bool[shards];
+        public bool Final;
+
+        public long Take(int shard, EpochResult result)
+        {
+            Heads[shard] = result.Events;
+            Pos[shard] = 0;
+            More[shard] = result.More;
+            Final |= result.Final;
+            return result.ClockNs;
         }
     }
 
@@ -244,7 +273,11 @@ public sealed class ShardedTracker : IDisposable
         }
     }
 
-    private readonly record struct EpochResult(EventBuffer Events, long ClockNs, bool Final);
+    /// <summary>One shard's events of one epoch, or a part of them when <see cref="More"/> is set (more parts follow).</summary>
+    private readonly record struct EpochResult(EventBuffer Events, long ClockNs, bool Final, bool More = false);
+
+    /// <summary>Events per part of the end-of-capture flush (a few MB per buffer rather than one buffer for the whole table).</summary>
+    private const int FlushPartEvents = 16384;
 
     private sealed class Shard
     {
@@ -309,6 +342,18 @@ public sealed class ShardedTracker : IDisposable
             _freeBuffers.Enqueue(buffer);
         }
 
+        /// <summary>Hands a result to the consumer, waiting while its queue is full; false once the channel was closed.</summary>
+        private bool Deliver(EpochResult result)
+        {
+            var writer = Output.Writer;
+            while (!writer.TryWrite(result))
+            {
+                if (!writer.WaitToWriteAsync().AsTask().GetAwaiter().GetResult()) return false;
+            }
+
+            return true;
+        }
+
         private void Run()
         {
             var reader = Input.Reader;
@@ -321,19 +366,25 @@ public sealed class ShardedTracker : IDisposable
                         var output = _freeBuffers.TryDequeue(out var buf) ? buf : new EventBuffer(batch.Count * 2 + 16);
                         var tracker = Tracker;
                         for (int i = 0; i < batch.Count; i++) tracker.Process(in batch.Packets[i], batch.Clocks[i], batch.Orders[i], output);
-                        if (batch.Final) tracker.Flush(batch.ClockEnd, output);
-                        else tracker.AdvanceTo(batch.ClockEnd, output);
+                        if (batch.Final)
+                        {
+                            while (!tracker.FlushPart(batch.ClockEnd, output, FlushPartEvents))
+                            {
+                                if (!Deliver(new EpochResult(output, batch.ClockEnd, Final: false, More: true))) return;
+                                output = _freeBuffers.TryDequeue(out var part) ? part : new EventBuffer(FlushPartEvents);
+                            }
+                        }
+                        else
+                        {
+                            tracker.AdvanceTo(batch.ClockEnd, output);
+                        }
+
                         if (_owner._options.Backpressure == BackpressureMode.Drop) Interlocked.Add(ref _owner._inFlight, -batch.Count);
                         bool final = batch.Final;
                         var result = new EpochResult(output, batch.ClockEnd, final);
                         batch.Count = 0;
                         _freeBatches.Enqueue(batch);
-                        var writer = Output.Writer;
-                        while (!writer.TryWrite(result))
-                        {
-                            if (!writer.WaitToWriteAsync().AsTask().GetAwaiter().GetResult()) return;
-                        }
-
+                        if (!Deliver(result)) return;
                         if (final)
                         {
                             Output.Writer.TryComplete();
