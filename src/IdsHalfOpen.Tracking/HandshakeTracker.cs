@@ -70,17 +70,18 @@ public sealed partial class HandshakeTracker
     /// Handles one decoded packet. <paramref name="clockNs"/> is the pipeline's monotonic packet clock (never earlier than
     /// any previous call), <paramref name="order"/> the packet's global sequence number. Timers due by then fire first.
     /// </summary>
-    public void Process(in TcpPacket p, long clockNs, long order, EventBuffer output)
+    public void Process(in TcpPacket p, long clockNs, long order, EventBuffer output) => Process(in p, HashOf(in p), clockNs, order, output);
+
+    private void Process(in TcpPacket p, uint hash, long clockNs, long order, EventBuffer output)
     {
         AdvanceTo(clockNs, output);
         if (p.Kind == TcpPacketKind.IcmpErrorQuote)
         {
-            ProcessIcmpQuote(in p, clockNs, order, output);
+            ProcessIcmpQuote(in p, hash, clockNs, order, output);
             return;
         }
 
         var key = FlowKey.Create(p.Source, p.SourcePort, p.Destination, p.DestinationPort, out bool sourceIsLow);
-        uint hash = IndexHash(in key);
         int idx = Find(in key, hash);
         if (idx == NoEntry)
         {
@@ -473,11 +474,11 @@ public sealed partial class HandshakeTracker
         RescheduleIfEarlier(idx);
     }
 
-    private void ProcessIcmpQuote(in TcpPacket p, long clockNs, long order, EventBuffer output)
+    private void ProcessIcmpQuote(in TcpPacket p, uint hash, long clockNs, long order, EventBuffer output)
     {
         // The quoted header is the packet the ICMP error answers, as its sender sent it: source = that sender.
         var key = FlowKey.Create(p.Source, p.SourcePort, p.Destination, p.DestinationPort, out bool sourceIsLow);
-        int idx = Find(in key, IndexHash(in key));
+        int idx = Find(in key, hash);
         if (idx == NoEntry) return;
         ref Entry e = ref _entries[idx];
         if (e.State == AttemptState.SynSent && sourceIsLow == e.ClientIsLow && p.Sequence == e.ClientIsn)
@@ -730,6 +731,7 @@ public sealed partial class HandshakeTracker
             }
 
             Release(head);
+            PrefetchEvictionCandidate(t);
             return;
         }
     }

@@ -65,27 +65,38 @@ internal static class StageBenchmark
 
     private static long TrackInline(string path)
     {
+        // Batches of one epoch, as a shard receives them.
+        const int Epoch = 4096;
         var decoder = new PacketDecoder();
         var options = new TrackerOptions();
         var tracker = new HandshakeTracker(options, options.MaxEntries);
         var output = new EventBuffer(16384);
+        var packets = new TcpPacket[Epoch];
+        var clocks = new long[Epoch];
+        var orders = new long[Epoch];
+        int n = 0;
         long order = 0, clock = long.MinValue;
         using (var source = OfflineSource.Open(path))
         {
             while (source.Read(out RawFrame frame) == ReadResult.Packet)
             {
-                if (!decoder.TryDecode(in frame, out var p, out _)) continue;
-                if (p.TimestampNs > clock) clock = p.TimestampNs;
-                tracker.Process(in p, clock, order++, output);
-                if ((order & 4095) == 0)
+                if (!decoder.TryDecode(in frame, out packets[n], out _)) continue;
+                if (packets[n].TimestampNs > clock) clock = packets[n].TimestampNs;
+                clocks[n] = clock;
+                orders[n] = order++;
+                if (++n == Epoch)
                 {
+                    tracker.ProcessBatch(packets, clocks, orders, output);
                     tracker.AdvanceTo(clock, output);
                     output.Clear();
+                    n = 0;
                 }
             }
         }
 
-        tracker.Flush(clock, output);
+        tracker.ProcessBatch(packets.AsSpan(0, n), clocks.AsSpan(0, n), orders.AsSpan(0, n), output);
+        output.Clear();
+        while (!tracker.FlushPart(clock, output, Epoch)) output.Clear();
         return decoder.Statistics.Frames;
     }
 

@@ -106,6 +106,23 @@ internal sealed unsafe class CaptureBuffer : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ReadOnlySpan<byte> Peek(int offset, int count) => new(_base + _pos + offset, count);
 
+    /// <summary>
+    /// Asks the CPU to start loading the bytes <see cref="PrefetchDistance"/> ahead of the current position, if they are in
+    /// the window. Records are read once, front to back, a few hundred bytes apart: the hardware prefetcher stops at
+    /// every 4 KiB page, and without this the first touch of each record header was the largest cost of reading.
+    /// A prefetch never faults, so the address needs no other check.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void PrefetchAhead()
+    {
+        if (System.Runtime.Intrinsics.X86.Sse.IsSupported && _end - _pos > PrefetchDistance)
+        {
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(_base + _pos + PrefetchDistance);
+        }
+    }
+
+    private const int PrefetchDistance = 8192;
+
     /// <summary>Consumes bytes already made available.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Advance(int count) => _pos += count;

@@ -365,7 +365,8 @@ public sealed class ShardedTracker : IDisposable
                     {
                         var output = _freeBuffers.TryDequeue(out var buf) ? buf : new EventBuffer(batch.Count * 2 + 16);
                         var tracker = Tracker;
-                        for (int i = 0; i < batch.Count; i++) tracker.Process(in batch.Packets[i], batch.Clocks[i], batch.Orders[i], output);
+                        int count = batch.Count;
+                        tracker.ProcessBatch(batch.Packets.AsSpan(0, count), batch.Clocks.AsSpan(0, count), batch.Orders.AsSpan(0, count), output);
                         if (batch.Final)
                         {
                             while (!tracker.FlushPart(batch.ClockEnd, output, FlushPartEvents))
