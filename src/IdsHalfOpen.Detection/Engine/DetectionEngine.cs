@@ -637,7 +637,12 @@ public sealed class DetectionEngine : ITrackerEventHandler
             if (skipAttacked && _attacks.ContainsKey(new AttackKey(rule, address, port ?? 0))) continue;
             if (!rule.Scope.Destinations.MatchesOrAny(address) || rule.Allow.Destinations.Contains(address)) continue;
             if (port is { } p && !rule.Scope.Ports.MatchesOrAny(p)) continue;
-            Decide(rule, stats, null, address, port, Metric(rule, stats, t), t, degraded);
+            double value = Metric(rule, stats, t);
+
+            // No attack of this rule is open on this key (the callers make sure), so below the threshold Decide would only
+            // look for one and return. Skipping it saves a dictionary lookup per rule and dirty key at every evaluation.
+            if (value < rule.Threshold) continue;
+            Decide(rule, stats, null, address, port, value, t, degraded);
         }
     }
 
@@ -647,7 +652,11 @@ public sealed class DetectionEngine : ITrackerEventHandler
         {
             if (!rule.Scope.Sources.MatchesOrAny(address) || rule.Allow.Sources.Contains(address)) continue;
             if (rule.Kind == AlertKind.PortScan && s.IsMonitor) continue;
-            Decide(rule, null, address, null, null, SourceMetric(rule, address, ref s, t), t, degraded);
+            double value = SourceMetric(rule, address, ref s, t);
+
+            // As in EvaluateTarget: no attack is open on this source, so below the threshold there is nothing to decide.
+            if (value < rule.Threshold) continue;
+            Decide(rule, null, address, null, null, value, t, degraded);
         }
     }
 
