@@ -676,10 +676,10 @@ public sealed class DetectionEngine : ITrackerEventHandler
     private static double Metric(Rule rule, TargetStats s, long t) => rule.Metric switch
     {
         RuleMetric.Embryonic => s.EmbryonicGauge,
-        RuleMetric.SynRate => s.Syn.RatePerSecond(t),
-        RuleMetric.SynAckRate => s.SynAck.RatePerSecond(t),
-        RuleMetric.Backscatter => s.Backscatter.WindowCount(t),
-        RuleMetric.Anomalies => s.Anomalies.WindowCount(t),
+        RuleMetric.SynRate => s.SynRate(t),
+        RuleMetric.SynAckRate => s.SynAckRate(t),
+        RuleMetric.Backscatter => s.BackscatterCount(t),
+        RuleMetric.Anomalies => s.AnomalyCount(t),
         _ => 0,
     };
 
@@ -738,7 +738,7 @@ public sealed class DetectionEngine : ITrackerEventHandler
             long emb = stats.EmbryonicGauge;
             a.LastEmbryonic = emb;
             if (emb > a.EmbryonicPeak) a.EmbryonicPeak = emb;
-            double rate = stats.Syn.RatePerSecond(t);
+            double rate = stats.SynRate(t);
             if (rate > a.SynRatePeak) a.SynRatePeak = rate;
             a.SynRateSum += rate;
             a.SynRateSamples++;
