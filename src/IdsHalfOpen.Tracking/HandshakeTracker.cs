@@ -15,7 +15,7 @@ namespace IdsHalfOpen.Tracking;
 /// slab and index have grown. Deadlines that move later (retransmissions, traffic on established connections) are not
 /// re-filed at once: the slot re-checks the real deadline when it fires and files the entry again ("lazy" rescheduling).
 /// </remarks>
-public sealed class HandshakeTracker
+public sealed partial class HandshakeTracker
 {
     private const int NoEntry = -1;
     private const int WheelSlots = 4096; // × 100 ms = 409.6 s horizon: covers every default timeout without re-filing
@@ -27,7 +27,6 @@ public sealed class HandshakeTracker
     private readonly long _embryonicNs;
     private readonly long _orphanNs;
     private readonly long _idleNs;
-    private readonly Dictionary<FlowKey, int> _index;
     private readonly int[] _slotHead = new int[WheelSlots];
     private readonly int[] _slotTail = new int[WheelSlots];
     private readonly List<int> _fired = [];
@@ -36,6 +35,10 @@ public sealed class HandshakeTracker
     private int _freeHead = NoEntry;
     private long _currentTick = long.MinValue;
     private long _saturatedUntilNs = long.MinValue;
+    private long _evictFrom = long.MinValue; // no entry is filed in a wheel slot before this tick
+    private long[] _sortKeys = new long[256];
+    private bool _flushing;
+    private int _flushNext;
 
     public HandshakeTracker(TrackerOptions options, int capacity)
     {
@@ -49,7 +52,9 @@ public sealed class HandshakeTracker
         _idleNs = options.IdleTimeout.Ticks * 100;
         int initial = Math.Min(capacity, 4096);
         _entries = new Entry[initial];
-        _index = new Dictionary<FlowKey, int>(initial, FlowKeyComparer.Instance);
+        _maxIndexSlots = IndexSlotsFor(capacity);
+        _slots = new ulong[Math.Min(MinIndexSlots, _maxIndexSlots)];
+        _slotMask = _slots.Length - 1;
         _slotHead.AsSpan().Fill(NoEntry);
         _slotTail.AsSpan().Fill(NoEntry);
     }
@@ -57,7 +62,7 @@ public sealed class HandshakeTracker
     public TrackerStatistics Statistics { get; } = new();
 
     /// <summary>Entries currently tracked.</summary>
-    public int Count => _index.Count;
+    public int Count => _count;
 
     public TrackerOptions Options => _options;
 
@@ -65,24 +70,25 @@ public sealed class HandshakeTracker
     /// Handles one decoded packet. <paramref name="clockNs"/> is the pipeline's monotonic packet clock (never earlier than
     /// any previous call), <paramref name="order"/> the packet's global sequence number. Timers due by then fire first.
     /// </summary>
-    public void Process(in TcpPacket p, long clockNs, long order, EventBuffer output)
+    public void Process(in TcpPacket p, long clockNs, long order, EventBuffer output) => Process(in p, HashOf(in p), clockNs, order, output);
+
+    private void Process(in TcpPacket p, uint hash, long clockNs, long order, EventBuffer output)
     {
         AdvanceTo(clockNs, output);
         if (p.Kind == TcpPacketKind.IcmpErrorQuote)
         {
-            ProcessIcmpQuote(in p, clockNs, order, output);
+            ProcessIcmpQuote(in p, hash, clockNs, order, output);
             return;
         }
 
         var key = FlowKey.Create(in p, out bool sourceIsLow);
-        ref int slot = ref CollectionsMarshal.GetValueRefOrNullRef(_index, key);
-        if (Unsafe.IsNullRef(ref slot))
+        int idx = Find(in key, hash);
+        if (idx == NoEntry)
         {
-            ProcessNew(in p, in key, sourceIsLow, clockNs, order, output);
+            ProcessNew(in p, in key, hash, sourceIsLow, clockNs, order, output);
             return;
         }
 
-        int idx = slot;
         ref Entry e = ref _entries[idx];
         bool fromClient = sourceIsLow == e.ClientIsLow;
         e.LastNs = p.TimestampNs;
@@ -126,25 +132,52 @@ public sealed class HandshakeTracker
     /// <summary>End of input: reports every attempt still open (never dropped silently) and empties the table.</summary>
     public void Flush(long clockNs, EventBuffer output)
     {
-        AdvanceTo(clockNs, output);
-        _fired.Clear();
-        foreach (var idx in _index.Values) _fired.Add(idx);
-        SortFiredByOrder();
-        foreach (int idx in _fired)
+        while (!FlushPart(clockNs, output, int.MaxValue))
         {
-            ref Entry e = ref _entries[idx];
-            if (IsAttempt(e.State)) Close(ref e, OutcomeOnExpiry(e.State), EndReason.EndOfCapture, clockNs, e.Order, 2, output);
         }
-
-        foreach (int idx in _fired) Release(idx);
-        _fired.Clear();
     }
 
-    private void ProcessNew(in TcpPacket p, in FlowKey key, bool sourceIsLow, long clockNs, long order, EventBuffer output)
+    /// <summary>
+    /// <see cref="Flush"/> in parts: reports at most <paramref name="maxEvents"/> open attempts per call (plus whatever
+    /// timers fire first) and returns true once every one was reported and the table is empty. Call it again with the same
+    /// clock until it does. A full table at the end of a flood holds a million attempts: reported at once, their events
+    /// needed a buffer of over 100 MB, the largest piece of a replay's peak memory.
+    /// </summary>
+    public bool FlushPart(long clockNs, EventBuffer output, int maxEvents)
+    {
+        if (!_flushing)
+        {
+            AdvanceTo(clockNs, output);
+            _fired.Clear();
+            CollectTracked(_fired);
+            SortFiredByOrder();
+            _flushNext = 0;
+            _flushing = true;
+        }
+
+        int emitted = 0;
+        while (_flushNext < _fired.Count && emitted < maxEvents)
+        {
+            ref Entry e = ref _entries[_fired[_flushNext++]];
+            if (IsAttempt(e.State))
+            {
+                Close(ref e, OutcomeOnExpiry(e.State), EndReason.EndOfCapture, clockNs, e.Order, 2, output);
+                emitted++;
+            }
+        }
+
+        if (_flushNext < _fired.Count) return false;
+        foreach (int idx in _fired) Release(idx);
+        _fired.Clear();
+        _flushing = false;
+        return true;
+    }
+
+    private void ProcessNew(in TcpPacket p, in FlowKey key, uint hash, bool sourceIsLow, long clockNs, long order, EventBuffer output)
     {
         if (p.IsSyn)
         {
-            int idx = Allocate(in key, clockNs, order, output);
+            int idx = Allocate(in key, hash, clockNs, order, output);
             ref Entry e = ref _entries[idx];
             StartAttempt(ref e, in p, sourceIsLow, clockNs, order, output);
             Schedule(idx);
@@ -154,7 +187,7 @@ public sealed class HandshakeTracker
         if (p.IsSynAck)
         {
             // Backscatter candidate. The client is the receiver: the host that supposedly sent the SYN.
-            int idx = Allocate(in key, clockNs, order, output);
+            int idx = Allocate(in key, hash, clockNs, order, output);
             ref Entry e = ref _entries[idx];
             InitEntry(ref e, in p, clientIsLow: !sourceIsLow, order);
             e.State = AttemptState.OrphanSynAck;
@@ -193,7 +226,7 @@ public sealed class HandshakeTracker
 
         // Mid-stream pickup: remember the flow so its later RST/FIN is not taken for backscatter. Guess the client as
         // the side with the higher port, as Zeek does when it missed the start.
-        int n = Allocate(in key, clockNs, order, output);
+        int n = Allocate(in key, hash, clockNs, order, output);
         ref Entry m = ref _entries[n];
         bool sourceIsClient = p.SourcePort >= p.DestinationPort;
         InitEntry(ref m, in p, clientIsLow: sourceIsClient ? sourceIsLow : !sourceIsLow, order);
@@ -472,13 +505,12 @@ public sealed class HandshakeTracker
         RescheduleIfEarlier(idx);
     }
 
-    private void ProcessIcmpQuote(in TcpPacket p, long clockNs, long order, EventBuffer output)
+    private void ProcessIcmpQuote(in TcpPacket p, uint hash, long clockNs, long order, EventBuffer output)
     {
         // The quoted header is the packet the ICMP error answers, as its sender sent it: source = that sender.
         var key = FlowKey.Create(in p, out bool sourceIsLow);
-        ref int slot = ref CollectionsMarshal.GetValueRefOrNullRef(_index, key);
-        if (Unsafe.IsNullRef(ref slot)) return;
-        int idx = slot;
+        int idx = Find(in key, hash);
+        if (idx == NoEntry) return;
         ref Entry e = ref _entries[idx];
         if (e.State == AttemptState.SynSent && sourceIsLow == e.ClientIsLow && p.Sequence == e.ClientIsn)
         {
@@ -637,10 +669,12 @@ public sealed class HandshakeTracker
     private static void InitEntry(ref Entry e, in TcpPacket p, bool clientIsLow, long order)
     {
         var key = e.Key;
+        uint hash = e.Hash;
         int prev = e.Prev, next = e.Next;
         long tick = e.Tick;
         e = default;
         e.Key = key;
+        e.Hash = hash;
         e.Prev = prev;
         e.Next = next;
         e.Tick = tick;
@@ -654,9 +688,9 @@ public sealed class HandshakeTracker
 
     // ---- table ----
 
-    private int Allocate(in FlowKey key, long clockNs, long order, EventBuffer output)
+    private int Allocate(in FlowKey key, uint hash, long clockNs, long order, EventBuffer output)
     {
-        if (_index.Count >= _capacity) EvictOne(clockNs, order, output);
+        if (_count >= _capacity) EvictOne(clockNs, order, output);
         int idx;
         if (_freeHead != NoEntry)
         {
@@ -665,26 +699,41 @@ public sealed class HandshakeTracker
         }
         else
         {
-            if (_used == _entries.Length) Array.Resize(ref _entries, (int)Math.Min((long)_entries.Length * 2, _capacity));
+            if (_used == _entries.Length) GrowSlab();
             idx = _used++;
         }
 
         ref Entry e = ref _entries[idx];
         e = default;
         e.Key = key;
+        e.Hash = hash;
         e.Prev = NoEntry;
         e.Next = NoEntry;
         e.Tick = long.MinValue;
-        _index.Add(key, idx);
-        if (_index.Count > Statistics.PeakTracked) Statistics.PeakTracked = _index.Count;
+        IndexAdd(hash, idx);
+        if (_count > Statistics.PeakTracked) Statistics.PeakTracked = _count;
         return idx;
+    }
+
+    /// <summary>
+    /// Doubles the slab, but once it reaches an eighth of the capacity goes straight to the capacity: every doubling
+    /// leaves the old array behind until a full collection, and under a flood those copies were over 100 MB of the peak.
+    /// The big array is not zeroed (each entry is initialised when allocated), so its untouched pages cost no memory.
+    /// </summary>
+    private void GrowSlab()
+    {
+        long doubled = (long)_entries.Length * 2;
+        int size = (int)(doubled * 8 >= _capacity ? _capacity : doubled);
+        var bigger = GC.AllocateUninitializedArray<Entry>(size);
+        _entries.AsSpan(0, _used).CopyTo(bigger);
+        _entries = bigger;
     }
 
     private void Release(int idx)
     {
         ref Entry e = ref _entries[idx];
         Unlink(idx);
-        _index.Remove(e.Key);
+        IndexRemove(e.Hash, idx);
         e.State = AttemptState.None;
         e.Next = _freeHead;
         _freeHead = idx;
@@ -696,10 +745,13 @@ public sealed class HandshakeTracker
     /// </summary>
     private void EvictOne(long clockNs, long order, EventBuffer output)
     {
-        for (long t = _currentTick + 1; t <= _currentTick + WheelSlots; t++)
+        // Start at the cursor: under a flood the earliest filed slot lies hundreds of empty slots ahead, and scanning them
+        // for every evicted entry cost more than the eviction itself.
+        for (long t = Math.Max(_evictFrom, _currentTick + 1); t <= _currentTick + WheelSlots; t++)
         {
             int head = _slotHead[(int)(t & (WheelSlots - 1))];
             if (head == NoEntry) continue;
+            _evictFrom = t;
             ref Entry e = ref _entries[head];
             _saturatedUntilNs = clockNs + Math.Max(_embryonicNs, _unansweredNs);
             Statistics.Evictions++;
@@ -710,6 +762,7 @@ public sealed class HandshakeTracker
             }
 
             Release(head);
+            PrefetchEvictionCandidate(t);
             return;
         }
     }
@@ -726,6 +779,7 @@ public sealed class HandshakeTracker
         if (tick <= _currentTick) tick = _currentTick + 1;
         if (tick > _currentTick + WheelSlots - 1) tick = _currentTick + WheelSlots - 1;
         e.Tick = tick;
+        if (tick < _evictFrom) _evictFrom = tick;
         // Appended at the tail: a slot's list stays in filing order, so eviction from its head takes the oldest.
         int s = (int)(tick & (WheelSlots - 1));
         int tail = _slotTail[s];
@@ -826,21 +880,28 @@ public sealed class HandshakeTracker
             }
 
             e.Tick = long.MinValue;
-            _index.Remove(e.Key);
+            IndexRemove(e.Hash, i);
             e.State = AttemptState.None;
             e.Next = _freeHead;
             _freeHead = i;
         }
     }
 
+    /// <summary>
+    /// Sorts <see cref="_fired"/> by the entries' <see cref="Entry.Order"/> (unique: one packet starts at most one
+    /// entry, so the order is total). The orders are copied out first: sorting primitive keys beside the indices is
+    /// several times faster than a comparer that reads two random slab entries per comparison.
+    /// </summary>
     private void SortFiredByOrder()
     {
-        if (_fired.Count > 1) CollectionsMarshal.AsSpan(_fired).Sort(new OrderComparer(_entries));
-    }
-
-    private readonly struct OrderComparer(HandshakeTracker.Entry[] entries) : IComparer<int>
-    {
-        public int Compare(int x, int y) => entries[x].Order.CompareTo(entries[y].Order);
+        int n = _fired.Count;
+        if (n < 2) return;
+        if (_sortKeys.Length < n) _sortKeys = new long[Math.Max(n, _sortKeys.Length * 2)];
+        var keys = _sortKeys.AsSpan(0, n);
+        var items = CollectionsMarshal.AsSpan(_fired);
+        var entries = _entries;
+        for (int i = 0; i < items.Length; i++) keys[i] = entries[items[i]].Order;
+        keys.Sort(items);
     }
 
     [StructLayout(LayoutKind.Auto)]
@@ -853,6 +914,8 @@ public sealed class HandshakeTracker
         public long Order;
         public long Tick;
         public ulong History;
+        /// <summary>The key's index hash, kept so removal finds its slot without rehashing.</summary>
+        public uint Hash;
         public int Prev;
         public int Next;
         public uint ClientIsn;
@@ -871,18 +934,6 @@ public sealed class HandshakeTracker
         public bool ServerFin;
         public byte ClientTtl;
         public byte IpVersion;
-    }
-
-    private sealed class FlowKeyComparer : IEqualityComparer<FlowKey>
-    {
-        public static readonly FlowKeyComparer Instance = new();
-
-        // Bucket placement only; a per-process random seed keeps hash-flooding attackers from aiming at one chain.
-        private static readonly ulong s_seed = (ulong)Random.Shared.NextInt64();
-
-        public bool Equals(FlowKey x, FlowKey y) => x.LowAddress == y.LowAddress && x.HighAddress == y.HighAddress && x.LowPort == y.LowPort && x.HighPort == y.HighPort && x.Vlan == y.Vlan;
-
-        public int GetHashCode(FlowKey obj) => (int)obj.Hash(s_seed);
     }
 }
 

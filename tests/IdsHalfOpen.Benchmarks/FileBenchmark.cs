@@ -67,7 +67,7 @@ internal static class FileBenchmark
         return GC.GetAllocatedBytesForCurrentThread() - before;
     }
 
-    private static double TimeTcpdump(string path)
+    internal static double TimeTcpdump(string path)
     {
         var tcpdump = TestEnvironment.FindTool("tcpdump") ?? throw new InvalidOperationException("tcpdump not installed (apt-get install tcpdump)");
         var sw = Stopwatch.StartNew();

@@ -3,15 +3,34 @@ using BenchmarkDotNet.Running;
 namespace IdsHalfOpen.Benchmarks;
 
 /// <summary>
-/// <c>dotnet run -c Release --project tests/IdsHalfOpen.Benchmarks -- file [--packets N] [--rounds R] [--file PATH]</c>
-/// times whole-file read+decode beside tcpdump; any other arguments go to BenchmarkDotNet
-/// (e.g. <c>-- --filter *Decode*</c>).
+/// One command per figure (build Release first: <c>dotnet build IdsHalfOpen.sln -c Release</c>):
+/// <list type="bullet">
+/// <item><c>dotnet run -c Release --project tests/IdsHalfOpen.Benchmarks -- file [--packets N] [--rounds R] [--file PATH]</c>:
+/// whole-file read+decode beside tcpdump;</item>
+/// <item><c>-- replay [--packets N] [--rounds R] [--shards S] [--file PATH]</c>: the CLI's full replay of the mixed capture
+/// beside tcpdump;</item>
+/// <item><c>-- flood-rss [--sources N] [--shards S]</c>: peak RSS of the CLI replaying a spoofed flood;</item>
+/// <item><c>-- stages [--packets N] [--shards S]</c>: time per pipeline stage, in process;</item>
+/// <item>anything else goes to BenchmarkDotNet, e.g. <c>-- --filter *Decode*</c> or <c>-- --filter *Tracker*</c>.</item>
+/// </list>
 /// </summary>
 internal static class Program
 {
     private static int Main(string[] args)
     {
-        if (args.Length > 0 && args[0] == "file") return FileBenchmark.Run(args[1..]);
+        string mode = args.Length > 0 ? args[0] : "";
+        return mode switch
+        {
+            "file" => FileBenchmark.Run(args[1..]),
+            "replay" => ReplayBenchmark.Replay(args[1..]),
+            "flood-rss" => ReplayBenchmark.FloodRss(args[1..]),
+            "stages" => StageBenchmark.Run(args[1..]),
+            _ => RunBenchmarkDotNet(args),
+        };
+    }
+
+    private static int RunBenchmarkDotNet(string[] args)
+    {
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

@@ -121,9 +121,40 @@ public class TrackerPropertyTests
         }
     }
 
-    internal static string RunSharded(IEnumerable<TcpPacket> traffic, int shards, int epoch)
+    [Fact]
+    public void ShardedTracker_TrackOnProducer_IdenticalEventStream()
     {
-        using var sharded = new ShardedTracker(new TrackerOptions { UnansweredTimeout = TimeSpan.FromSeconds(5) }, new ShardingOptions { Shards = shards, EpochPackets = epoch });
+        var traffic = RandomTraffic(43, 30_000, hosts: 40, ports: 8);
+        string reference = RunSharded(traffic, 1, epoch: 97);
+        foreach (int shards in new[] { 1, 3 })
+        {
+            Assert.True(reference == RunSharded(traffic, shards, epoch: 97, onProducer: true), $"--shards {shards} on the producer differs");
+        }
+    }
+
+    /// <summary>More attempts open at the end than one flush part holds: the parts stream through the merge in order.</summary>
+    [Fact]
+    public void ShardedTracker_EndOfCaptureFlushInParts_IdenticalEventStream()
+    {
+        var traffic = new List<TcpPacket>();
+        for (int i = 0; i < 40_000; i++)
+        {
+            var p = Pkt.Make($"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}", (ushort)(1024 + (i % 50_000)), "10.200.0.1", 80, Pkt.Syn, (uint)i * 7, 0, i * 1e-5);
+            traffic.Add(p);
+        }
+
+        string reference = RunSharded(traffic, 1, epoch: 4096);
+        Assert.Equal(40_000, reference.Split('\n').Count(l => l.Contains(" Closed ", StringComparison.Ordinal)));
+        foreach (int shards in new[] { 2, 3 })
+        {
+            Assert.True(reference == RunSharded(traffic, shards, epoch: 4096), $"--shards {shards} differs from --shards 1");
+            Assert.True(reference == RunSharded(traffic, shards, epoch: 4096, onProducer: true), $"--shards {shards} on the producer differs");
+        }
+    }
+
+    internal static string RunSharded(IEnumerable<TcpPacket> traffic, int shards, int epoch, bool onProducer = false)
+    {
+        using var sharded = new ShardedTracker(new TrackerOptions { UnansweredTimeout = TimeSpan.FromSeconds(5) }, new ShardingOptions { Shards = shards, EpochPackets = epoch, TrackOnProducer = onProducer });
         var collector = new Collector();
         var consumer = Task.Run(() => sharded.Consume(collector));
         foreach (var p in traffic) sharded.Post(in p);

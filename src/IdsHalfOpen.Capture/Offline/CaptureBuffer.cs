@@ -9,7 +9,10 @@ namespace IdsHalfOpen.Capture.Offline;
 /// A forward-only window over the bytes of a capture, addressed by one unmanaged pointer so the readers run the same
 /// code for both inputs:
 /// <list type="bullet">
-/// <item>a memory-mapped plain file: the window is the whole file, nothing is ever copied or read per packet;</item>
+/// <item>a memory-mapped plain file: the window is a view of up to <see cref="MapWindowBytes"/> that slides forward
+/// (re-mapped at the first unread byte when a record reaches past it); nothing is ever copied or read per packet.
+/// Mapping the whole file at once made every page read stay in the process's resident set, so replaying a 3 GB
+/// capture counted 3 GB of RSS; a sliding view bounds that at the window size;</item>
 /// <item>a stream (gzip, pipe, test stream): a pinned buffer rented from <see cref="ArrayPool{T}"/>, refilled by
 /// moving the unread tail to the front. It doubles only when it is full and the stream still has data, so a corrupt
 /// length claim can at most double it over what the stream really holds, and readers cap what they ask for at the
@@ -22,10 +25,14 @@ internal sealed unsafe class CaptureBuffer : IDisposable
     /// <summary>Initial size of a stream buffer: big enough that refills (one Stream.Read each) are rare.</summary>
     internal const int InitialStreamBuffer = 1 << 20;
 
+    /// <summary>Size of a mapped view: large enough that re-mapping (two system calls) is rare, small beside RAM.</summary>
+    internal const long MapWindowBytes = 32L << 20;
+
     private readonly Stream? _stream;
     private readonly bool _leaveOpen;
     private readonly MemoryMappedFile? _map;
-    private readonly MemoryMappedViewAccessor? _view;
+    private readonly long _fileLength;
+    private MemoryMappedViewAccessor? _view;
     private byte[]? _array;
     private GCHandle _pin;
 
@@ -36,15 +43,12 @@ internal sealed unsafe class CaptureBuffer : IDisposable
     private bool _eof;
     private bool _disposed;
 
-    private CaptureBuffer(MemoryMappedFile map, MemoryMappedViewAccessor view, long length)
+    private CaptureBuffer(MemoryMappedFile map, long length)
     {
         _map = map;
-        _view = view;
-        byte* p = null;
-        view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
-        _base = p + view.PointerOffset;
-        _end = length;
+        _fileLength = length;
         _eof = true;
+        MapWindow(0, 0);
     }
 
     private CaptureBuffer(Stream stream, bool leaveOpen)
@@ -61,8 +65,7 @@ internal sealed unsafe class CaptureBuffer : IDisposable
         var map = MemoryMappedFile.CreateFromFile(file, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
         try
         {
-            var view = map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
-            return new CaptureBuffer(map, view, length);
+            return new CaptureBuffer(map, length);
         }
         catch
         {
@@ -103,6 +106,23 @@ internal sealed unsafe class CaptureBuffer : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ReadOnlySpan<byte> Peek(int offset, int count) => new(_base + _pos + offset, count);
 
+    /// <summary>
+    /// Asks the CPU to start loading the bytes <see cref="PrefetchDistance"/> ahead of the current position, if they are in
+    /// the window. Records are read once, front to back, a few hundred bytes apart: the hardware prefetcher stops at
+    /// every 4 KiB page, and without this the first touch of each record header was the largest cost of reading.
+    /// A prefetch never faults, so the address needs no other check.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void PrefetchAhead()
+    {
+        if (System.Runtime.Intrinsics.X86.Sse.IsSupported && _end - _pos > PrefetchDistance)
+        {
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(_base + _pos + PrefetchDistance);
+        }
+    }
+
+    private const int PrefetchDistance = 8192;
+
     /// <summary>Consumes bytes already made available.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Advance(int count) => _pos += count;
@@ -113,6 +133,21 @@ internal sealed unsafe class CaptureBuffer : IDisposable
         if (_end - _pos >= count)
         {
             _pos += count;
+            return true;
+        }
+
+        if (_map is not null)
+        {
+            if (_disposed) return false;
+            long target = Position + count;
+            if (target > _fileLength)
+            {
+                // Nothing moves, and the window is made to reach the end so Position + Buffered is the file's length.
+                if (_baseOffset + _end < _fileLength) MapWindow(Position, _fileLength - Position);
+                return false;
+            }
+
+            MapWindow(target, 0);
             return true;
         }
 
@@ -140,6 +175,14 @@ internal sealed unsafe class CaptureBuffer : IDisposable
     [MethodImpl(MethodImplOptions.NoInlining)]
     private bool Refill(int count)
     {
+        if (_map is not null)
+        {
+            // The view already reaches the end of the file: what is buffered is all there is.
+            if (_disposed || _baseOffset + _end >= _fileLength) return false;
+            MapWindow(Position, count);
+            return _end - _pos >= count;
+        }
+
         if (_stream is null || _eof || Failure is not null) return false;
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_pos > 0)
@@ -161,6 +204,35 @@ internal sealed unsafe class CaptureBuffer : IDisposable
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Maps a view starting at file offset <paramref name="offset"/> of at least <paramref name="minBytes"/> (and at least
+    /// <see cref="MapWindowBytes"/>), cut at the end of the file, and releases the previous one.
+    /// </summary>
+    private void MapWindow(long offset, long minBytes)
+    {
+        ReleaseView();
+        long size = Math.Min(Math.Max(MapWindowBytes, minBytes), _fileLength - offset);
+        _baseOffset = offset;
+        _pos = 0;
+        _end = 0;
+        if (size <= 0) return;
+        var view = _map!.CreateViewAccessor(offset, size, MemoryMappedFileAccess.Read);
+        byte* p = null;
+        view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
+        _view = view;
+        _base = p + view.PointerOffset;
+        _end = size;
+    }
+
+    private void ReleaseView()
+    {
+        if (_view is null) return;
+        _view.SafeMemoryMappedViewHandle.ReleasePointer();
+        _view.Dispose();
+        _view = null;
+        _base = null;
     }
 
     private int ReadStream(int offset, int count)
@@ -215,12 +287,10 @@ internal sealed unsafe class CaptureBuffer : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        if (_view is not null)
+        if (_map is not null)
         {
-            _view.SafeMemoryMappedViewHandle.ReleasePointer();
-            _view.Dispose();
-            _map!.Dispose();
-            _base = null;
+            ReleaseView();
+            _map.Dispose();
             _end = 0;
             _pos = 0;
         }

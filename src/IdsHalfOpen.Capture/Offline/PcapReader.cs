@@ -92,6 +92,7 @@ internal sealed class PcapReader : OfflineReader
         var input = _in;
         long start = input.Position;
         if (!input.Ensure(RecordHeaderLength)) return EndOfInput(start, "a record header");
+        input.PrefetchAhead();
         var h = input.Peek(RecordHeaderLength);
         uint seconds, fraction, captured, original;
         if (_bigEndian)

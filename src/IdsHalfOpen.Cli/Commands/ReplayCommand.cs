@@ -22,7 +22,7 @@ internal static class ReplayCommand
         var alerts = new Option<string?>("--alerts") { Description = "write alert lifecycle events as ECS JSON lines to this file ('-' for stdout)" };
         var connLog = new Option<string?>("--conn-log") { Description = "write one ECS JSON line per finished connection attempt to this file ('-' for stdout)" };
         var rules = new Option<string?>("--rules") { Description = "a rule file or a folder of *.yaml rule files (default: the built-in rules/default.yaml)" };
-        var shards = new Option<int>("--shards") { Description = "tracker shards (threads); outputs are identical for any value", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var shards = new Option<int>("--shards") { Description = "tracker shards (threads); outputs are identical for any value (default: cores - 2, at least 1)", DefaultValueFactory = _ => ReplayOptions.DefaultShards };
         var maxEntries = new Option<int?>("--max-entries") { Description = "hard cap on tracked attempts across all shards (default 1000000)" };
         var embryonic = new Option<double?>("--embryonic-timeout") { Description = "seconds an embryonic attempt lives after its last SYN-ACK (default: rules, else 30)" };
         var unanswered = new Option<double?>("--unanswered-timeout") { Description = "seconds a SYN waits for an answer (default: rules, else 30)" };

@@ -7,7 +7,13 @@ namespace IdsHalfOpen.Cli.Replay;
 /// <summary>Everything a replay run needs, resolved from the command line.</summary>
 internal sealed record ReplayOptions
 {
-    public int Shards { get; init; } = Environment.ProcessorCount;
+    /// <summary>
+    /// Default tracker shards: the cores left beside the reader and the detection thread, at least one. Measured on 2
+    /// cores, one shard tracked on the reader thread replays faster than two shard threads fighting the other two.
+    /// </summary>
+    public static int DefaultShards => Math.Max(1, Environment.ProcessorCount - 2);
+
+    public int Shards { get; init; } = DefaultShards;
 
     public required RuleSet Rules { get; init; }
 

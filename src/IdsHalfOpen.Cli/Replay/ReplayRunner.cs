@@ -51,7 +51,10 @@ internal sealed class ReplayRunner : IDetectionOutput, IDisposable
 
         if (options.AlertsPath is { } a) _alertLines = JsonLinesWriter.Open(a, append: false, standardOutput: stdout);
         if (options.ConnLogPath is { } c) _connLines = JsonLinesWriter.Open(c, append: false, standardOutput: stdout);
-        _tracker = new ShardedTracker(options.Tracker, new ShardingOptions { Shards = options.Shards, Backpressure = BackpressureMode.Wait });
+        // With one shard and at most two cores, a shard thread would only compete with the reader and the detection thread:
+        // track on the reader thread instead (same output).
+        bool onReader = options.Shards == 1 && Environment.ProcessorCount <= 2;
+        _tracker = new ShardedTracker(options.Tracker, new ShardingOptions { Shards = options.Shards, Backpressure = BackpressureMode.Wait, TrackOnProducer = onReader });
         _engine = new DetectionEngine(options.Rules, new DetectionOptions { EmbryonicTimeout = options.Tracker.EmbryonicTimeout }, this);
         _consumer = new Thread(Consume) { IsBackground = true, Name = "idshalfopen-detection" };
         _consumer.Start();

@@ -61,6 +61,21 @@ public sealed class DetectionEngine : ITrackerEventHandler
     private readonly Dictionary<UInt128, int> _attacksBySource = [];
     private readonly HealthMonitorRecognizer _monitors;
     private readonly List<Attack> _scratch = [];
+
+    // One-entry caches of the last host and service looked up: under a flood nearly every event goes to the same victim,
+    // and a dictionary lookup per event was among the engine's largest costs. Only Sweep removes keys; it clears them.
+    private UInt128 _lastHostKey;
+    private TargetStats? _lastHost;
+    private ServiceKey _lastServiceKey;
+    private TargetStats? _lastService;
+
+    // The host, service and global attacks of the last (server, port) AttacksOn was asked about, valid while no attack
+    // started or ended (_attacksVersion): a flood asks about the same victim for every SYN.
+    private readonly List<Attack> _targetHits = [];
+    private UInt128 _targetHitsServer;
+    private ushort _targetHitsPort;
+    private long _targetHitsVersion = -1;
+    private long _attacksVersion;
     private long _nextEvalNs = long.MinValue;
     private long _nextSweepNs = long.MinValue;
     private long _clockNs;
@@ -402,50 +417,71 @@ public sealed class DetectionEngine : ITrackerEventHandler
     private void Touch(UInt128 server, ushort port, long t, out TargetStats? host, out TargetStats? service)
     {
         host = HostStats(server, t);
-        ref var slot = ref CollectionsMarshal.GetValueRefOrNullRef(_services, new ServiceKey(server, port));
-        if (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref slot))
+        var key = new ServiceKey(server, port);
+        if (_lastService is not null && _lastServiceKey == key)
         {
-            if (_services.Count >= _options.MaxServices)
-            {
-                Statistics.UntrackedServices++;
-                service = null;
-                return;
-            }
-
-            service = new TargetStats(_windows);
-            _services.Add(new ServiceKey(server, port), service);
+            service = _lastService;
         }
         else
         {
-            service = slot;
+            ref var slot = ref CollectionsMarshal.GetValueRefOrNullRef(_services, key);
+            if (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref slot))
+            {
+                if (_services.Count >= _options.MaxServices)
+                {
+                    Statistics.UntrackedServices++;
+                    service = null;
+                    return;
+                }
+
+                service = new TargetStats(_windows);
+                _services.Add(key, service);
+            }
+            else
+            {
+                service = slot;
+            }
+
+            _lastServiceKey = key;
+            _lastService = service;
         }
 
         service.LastEventNs = t;
         if (!service.Dirty)
         {
             service.Dirty = true;
-            _dirtyServices.Add((new ServiceKey(server, port), service));
+            _dirtyServices.Add((key, service));
         }
     }
 
     private TargetStats? HostStats(UInt128 address, long t)
     {
-        ref var slot = ref CollectionsMarshal.GetValueRefOrNullRef(_hosts, address);
         TargetStats host;
-        if (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref slot))
+        if (_lastHost is not null && _lastHostKey == address)
         {
-            if (_hosts.Count >= _options.MaxHosts)
-            {
-                Statistics.UntrackedHosts++;
-                return null;
-            }
-
-            host = new TargetStats(_windows);
-            _hosts.Add(address, host);
+            host = _lastHost;
         }
         else
         {
-            host = slot;
+            ref var slot = ref CollectionsMarshal.GetValueRefOrNullRef(_hosts, address);
+            if (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref slot))
+            {
+                if (_hosts.Count >= _options.MaxHosts)
+                {
+                    Statistics.UntrackedHosts++;
+                    return null;
+                }
+
+                host = new TargetStats(_windows);
+                _hosts.Add(address, host);
+            }
+            else
+            {
+                host = slot;
+            }
+
+            _lastHostKey = address;
+            _lastHost = host;
         }
 
         host.LastEventNs = t;
@@ -651,7 +687,12 @@ public sealed class DetectionEngine : ITrackerEventHandler
             if (skipAttacked && _attacks.ContainsKey(new AttackKey(rule, address, port ?? 0))) continue;
             if (!rule.Scope.Destinations.MatchesOrAny(address) || rule.Allow.Destinations.Contains(address)) continue;
             if (port is { } p && !rule.Scope.Ports.MatchesOrAny(p)) continue;
-            Decide(rule, stats, null, address, port, Metric(rule, stats, t), t, degraded);
+            double value = Metric(rule, stats, t);
+
+            // No attack of this rule is open on this key (the callers make sure), so below the threshold Decide would only
+            // look for one and return. Skipping it saves a dictionary lookup per rule and dirty key at every evaluation.
+            if (value < rule.Threshold) continue;
+            Decide(rule, stats, null, address, port, value, t, degraded);
         }
     }
 
@@ -662,7 +703,11 @@ public sealed class DetectionEngine : ITrackerEventHandler
             if (skipAttacked && _attacks.ContainsKey(new AttackKey(rule, address, 0))) continue;
             if (!rule.Scope.Sources.MatchesOrAny(address) || rule.Allow.Sources.Contains(address)) continue;
             if (rule.Kind == AlertKind.PortScan && s.IsMonitor) continue;
-            Decide(rule, null, address, null, null, SourceMetric(rule, address, ref s, t), t, degraded);
+            double value = SourceMetric(rule, address, ref s, t);
+
+            // As in EvaluateTarget: no attack is open on this source, so below the threshold there is nothing to decide.
+            if (value < rule.Threshold) continue;
+            Decide(rule, null, address, null, null, value, t, degraded);
         }
     }
 
@@ -682,10 +727,10 @@ public sealed class DetectionEngine : ITrackerEventHandler
     private static double Metric(Rule rule, TargetStats s, long t) => rule.Metric switch
     {
         RuleMetric.Embryonic => s.EmbryonicGauge,
-        RuleMetric.SynRate => s.Syn.RatePerSecond(t),
-        RuleMetric.SynAckRate => s.SynAck.RatePerSecond(t),
-        RuleMetric.Backscatter => s.Backscatter.WindowCount(t),
-        RuleMetric.Anomalies => s.Anomalies.WindowCount(t),
+        RuleMetric.SynRate => s.SynRate(t),
+        RuleMetric.SynAckRate => s.SynAckRate(t),
+        RuleMetric.Backscatter => s.BackscatterCount(t),
+        RuleMetric.Anomalies => s.AnomalyCount(t),
         _ => 0,
     };
 
@@ -704,6 +749,7 @@ public sealed class DetectionEngine : ITrackerEventHandler
                 Evictions = 0,
             };
             _attacks.Add(key, attack);
+            _attacksVersion++;
             Index(attack, +1);
             Sample(attack, stats, value, t, degraded);
             Statistics.Alerts++;
@@ -743,7 +789,7 @@ public sealed class DetectionEngine : ITrackerEventHandler
             long emb = stats.EmbryonicGauge;
             a.LastEmbryonic = emb;
             if (emb > a.EmbryonicPeak) a.EmbryonicPeak = emb;
-            double rate = stats.Syn.RatePerSecond(t);
+            double rate = stats.SynRate(t);
             if (rate > a.SynRatePeak) a.SynRatePeak = rate;
             a.SynRateSum += rate;
             a.SynRateSamples++;
@@ -762,6 +808,7 @@ public sealed class DetectionEngine : ITrackerEventHandler
     private void End(Attack a, long endNs, string reason)
     {
         _attacks.Remove(new AttackKey(a.Rule, a.Source ?? a.Destination ?? 0, a.Port ?? 0));
+        _attacksVersion++;
         Index(a, -1);
         Emit(a, AlertPhase.End, Math.Max(endNs, a.LastUpdateNs), endNs, reason);
     }
@@ -872,30 +919,37 @@ public sealed class DetectionEngine : ITrackerEventHandler
     /// <summary>Attacks whose key this attempt event belongs to (victim host, victim service, global).</summary>
     private List<Attack> AttacksOn(in TrackerEvent e)
     {
-        _attackHits.Clear();
-        bool host = _attacksByHost.ContainsKey(e.Server);
-        bool service = _attacksByService.ContainsKey(new ServiceKey(e.Server, e.ServerPort));
-        foreach (var rule in _hostRules)
+        if (_targetHitsVersion != _attacksVersion || _targetHitsServer != e.Server || _targetHitsPort != e.ServerPort)
         {
-            if (host && _attacks.TryGetValue(new AttackKey(rule, e.Server, 0), out var a)) _attackHits.Add(a);
-        }
-
-        foreach (var rule in _serviceRules)
-        {
-            if (service && _attacks.TryGetValue(new AttackKey(rule, e.Server, e.ServerPort), out var a)) _attackHits.Add(a);
-        }
-
-        foreach (var rule in _globalRules)
-        {
-            if (_attacks.TryGetValue(new AttackKey(rule, 0, 0), out var a)) _attackHits.Add(a);
-        }
-
-        if (_attacksBySource.ContainsKey(e.Client))
-        {
-            foreach (var rule in _sourceRules)
+            _targetHits.Clear();
+            bool host = _attacksByHost.ContainsKey(e.Server);
+            bool service = _attacksByService.ContainsKey(new ServiceKey(e.Server, e.ServerPort));
+            foreach (var rule in _hostRules)
             {
-                if (_attacks.TryGetValue(new AttackKey(rule, e.Client, 0), out var a)) _attackHits.Add(a);
+                if (host && _attacks.TryGetValue(new AttackKey(rule, e.Server, 0), out var a)) _targetHits.Add(a);
             }
+
+            foreach (var rule in _serviceRules)
+            {
+                if (service && _attacks.TryGetValue(new AttackKey(rule, e.Server, e.ServerPort), out var a)) _targetHits.Add(a);
+            }
+
+            foreach (var rule in _globalRules)
+            {
+                if (_attacks.TryGetValue(new AttackKey(rule, 0, 0), out var a)) _targetHits.Add(a);
+            }
+
+            _targetHitsServer = e.Server;
+            _targetHitsPort = e.ServerPort;
+            _targetHitsVersion = _attacksVersion;
+        }
+
+        if (_attacksBySource.Count == 0 || !_attacksBySource.ContainsKey(e.Client)) return _targetHits;
+        _attackHits.Clear();
+        _attackHits.AddRange(_targetHits);
+        foreach (var rule in _sourceRules)
+        {
+            if (_attacks.TryGetValue(new AttackKey(rule, e.Client, 0), out var a)) _attackHits.Add(a);
         }
 
         return _attackHits;
@@ -928,6 +982,8 @@ public sealed class DetectionEngine : ITrackerEventHandler
     /// <summary>Forgets statistics of keys that have been idle longer than any window or quiet period.</summary>
     private void Sweep(long nowNs)
     {
+        _lastHost = null;
+        _lastService = null;
         var removeHosts = _hosts.Where(kv => !kv.Value.Dirty && kv.Value.IsIdle(nowNs, _sweepIdleNs) && !_attacksByHost.ContainsKey(kv.Key)).Select(kv => kv.Key).ToList();
         foreach (var k in removeHosts) _hosts.Remove(k);
         var removeServices = _services.Where(kv => !kv.Value.Dirty && kv.Value.IsIdle(nowNs, _sweepIdleNs) && !_attacksByService.ContainsKey(kv.Key)).Select(kv => kv.Key).ToList();

@@ -10,19 +10,23 @@ public readonly record struct ServiceKey(UInt128 Address, ushort Port);
 /// they happen, so they never depend on the attempt table: when the table is full and evicts, an evicted embryonic
 /// attempt keeps counting here until it would have timed out (<see cref="EvictedPending"/>).
 /// </summary>
+/// <remarks>
+/// Windows are made on first use: most targets only ever see one kind of event (a backscatter receiver, say), and
+/// making all six for each of tens of thousands of them was most of what a replay allocated; the evaluation also no
+/// longer reads empty windows scattered over the heap. A window that does not exist counts 0, as an empty one does.
+/// </remarks>
 internal sealed class TargetStats
 {
+    private readonly MetricWindows _windows;
     private ExpiryRing? _evicted;
+    private RateWindow? _syn;
+    private RateWindow? _synAck;
+    private RateWindow? _completed;
+    private RateWindow? _answered;
+    private RateWindow? _backscatter;
+    private RateWindow? _anomalies;
 
-    public TargetStats(MetricWindows windows)
-    {
-        Syn = windows.NewSynWindow();
-        SynAck = windows.NewSynWindow();
-        Completed = windows.NewSynWindow();
-        Answered = windows.NewSynWindow();
-        Backscatter = windows.NewBackscatterWindow();
-        Anomalies = windows.NewAnomalyWindow();
-    }
+    public TargetStats(MetricWindows windows) => _windows = windows;
 
     /// <summary>Embryonic attempts the tracker still holds for this target.</summary>
     public long Embryonic;
@@ -33,18 +37,27 @@ internal sealed class TargetStats
     /// <summary>Set when an event changed something since the last evaluation.</summary>
     public bool Dirty;
 
-    public RateWindow Syn { get; }
+    public RateWindow Syn => _syn ??= _windows.NewSynWindow();
 
-    public RateWindow SynAck { get; }
+    public RateWindow SynAck => _synAck ??= _windows.NewSynWindow();
 
     /// <summary>Completed handshakes and answered attempts (first SYN-ACKs): their ratio is the completion ratio.</summary>
-    public RateWindow Completed { get; }
+    public RateWindow Completed => _completed ??= _windows.NewSynWindow();
 
-    public RateWindow Answered { get; }
+    public RateWindow Answered => _answered ??= _windows.NewSynWindow();
 
-    public RateWindow Backscatter { get; }
+    public RateWindow Backscatter => _backscatter ??= _windows.NewBackscatterWindow();
 
-    public RateWindow Anomalies { get; }
+    public RateWindow Anomalies => _anomalies ??= _windows.NewAnomalyWindow();
+
+    /// <summary>Windowed SYN rate at <paramref name="nowNs"/> (0 when no SYN was ever counted), without making the window.</summary>
+    public double SynRate(long nowNs) => _syn?.RatePerSecond(nowNs) ?? 0;
+
+    public double SynAckRate(long nowNs) => _synAck?.RatePerSecond(nowNs) ?? 0;
+
+    public long BackscatterCount(long nowNs) => _backscatter?.WindowCount(nowNs) ?? 0;
+
+    public long AnomalyCount(long nowNs) => _anomalies?.WindowCount(nowNs) ?? 0;
 
     /// <summary>Distinct sources of new attempts, counted once the target has drawn <see cref="SourceCountingAfter"/> SYNs:
     /// quiet targets never pay for a counter, attacked ones have counted from well before the alert.</summary>
@@ -84,8 +97,8 @@ internal sealed class TargetStats
     /// </summary>
     public double? CompletionRatio(long nowNs)
     {
-        long answered = Answered.WindowCount(nowNs);
-        return answered == 0 ? null : Math.Min(1.0, (double)Completed.WindowCount(nowNs) / answered);
+        long answered = _answered?.WindowCount(nowNs) ?? 0;
+        return answered == 0 ? null : Math.Min(1.0, (double)(_completed?.WindowCount(nowNs) ?? 0) / answered);
     }
 
     public bool IsIdle(long nowNs, long idleNs) => Embryonic == 0 && EvictedPending == 0 && nowNs - LastEventNs > idleNs;

@@ -42,6 +42,13 @@ public sealed record ShardingOptions
     /// <summary>Drop mode: most packets allowed in flight (posted, not yet tracked) before new ones are dropped.</summary>
     public int MaxPacketsInFlight { get; init; } = 1 << 20;
 
+    /// <summary>
+    /// Track each epoch on the producer's thread when it is cut, instead of on shard threads. For replay on a machine with
+    /// few cores, where a reader, shard threads and the consumer otherwise compete for them; the output is the same. Not
+    /// for live capture: the producer then waits whenever the consumer falls behind.
+    /// </summary>
+    public bool TrackOnProducer { get; init; }
+
     /// <summary>Seed of the flow hash that picks a flow's shard.</summary>
     public ulong HashSeed { get; init; } = 0x1D5_4A1F_0BE7UL;
 }
@@ -72,7 +79,7 @@ public sealed class ShardedTracker : IDisposable
         _shardCount = options.Shards;
         int perShard = (int)Math.Max(1, ((long)trackerOptions.MaxEntries + _shardCount - 1) / _shardCount);
         _shards = new Shard[_shardCount];
-        for (int i = 0; i < _shardCount; i++) _shards[i] = new Shard(this, new HandshakeTracker(trackerOptions, perShard), options);
+        for (int i = 0; i < _shardCount; i++) _shards[i] = new Shard(this, new HandshakeTracker(trackerOptions, perShard), options, options.TrackOnProducer);
         foreach (var s in _shards) s.Start();
     }
 
@@ -157,36 +164,41 @@ public sealed class ShardedTracker : IDisposable
     /// </summary>
     public void Consume(ITrackerEventHandler handler, CancellationToken cancellationToken = default)
     {
-        var heads = new EventBuffer[_shardCount];
-        var pos = new int[_shardCount];
+        var merge = new MergeState(_shardCount);
         while (true)
         {
-            bool final = false;
+            merge.Final = false;
             long clock = 0;
-            for (int i = 0; i < _shardCount; i++)
-            {
-                var result = _shards[i].Output.Reader.ReadAsync(cancellationToken).AsTask().GetAwaiter().GetResult();
-                heads[i] = result.Events;
-                pos[i] = 0;
-                final |= result.Final;
-                clock = result.ClockNs;
-            }
-
-            Merge(heads, pos, handler);
-            for (int i = 0; i < _shardCount; i++) _shards[i].Recycle(heads[i]);
+            for (int i = 0; i < _shardCount; i++) clock = merge.Take(i, Read(i, cancellationToken));
+            Merge(merge, handler, cancellationToken);
+            for (int i = 0; i < _shardCount; i++) _shards[i].Recycle(merge.Heads[i]);
             handler.OnEpochEnd(clock);
-            if (final) break;
+            if (merge.Final) break;
         }
 
         foreach (var s in _shards) s.Join();
     }
 
-    private static void Merge(EventBuffer[] heads, int[] pos, ITrackerEventHandler handler)
+    private EpochResult Read(int shard, CancellationToken cancellationToken) =>
+        _shards[shard].Output.Reader.ReadAsync(cancellationToken).AsTask().GetAwaiter().GetResult();
+
+    /// <summary>
+    /// Merges one epoch. A shard may deliver an epoch in several parts (<see cref="EpochResult.More"/>: the end-of-capture
+    /// flush); each part is sorted and continues the previous one, so the next part is read when one runs out.
+    /// </summary>
+    private void Merge(MergeState m, ITrackerEventHandler handler, CancellationToken cancellationToken)
     {
+        var heads = m.Heads;
+        var pos = m.Pos;
         if (heads.Length == 1)
         {
-            foreach (ref readonly var e in heads[0].Events) handler.OnEvent(in e);
-            return;
+            while (true)
+            {
+                foreach (ref readonly var e in heads[0].Events) handler.OnEvent(in e);
+                if (!m.More[0]) return;
+                _shards[0].Recycle(heads[0]);
+                m.Take(0, Read(0, cancellationToken));
+            }
         }
 
         while (true)
@@ -194,12 +206,36 @@ public sealed class ShardedTracker : IDisposable
             int best = -1;
             for (int i = 0; i < heads.Length; i++)
             {
+                while (pos[i] >= heads[i].Count && m.More[i])
+                {
+                    _shards[i].Recycle(heads[i]);
+                    m.Take(i, Read(i, cancellationToken));
+                }
+
                 if (pos[i] >= heads[i].Count) continue;
                 if (best < 0 || Precedes(in heads[i].Events[pos[i]], in heads[best].Events[pos[best]])) best = i;
             }
 
             if (best < 0) return;
             handler.OnEvent(in heads[best].Events[pos[best]++]);
+        }
+    }
+
+    /// <summary>The consumer's view of each shard's current part of the epoch being merged.</summary>
+    private sealed class MergeState(int shards)
+    {
+        public readonly EventBuffer[] Heads = new EventBuffer[shards];
+        public readonly int[] Pos = new int[shards];
+        public readonly bool[] More = new bool[shards];
+        public bool Final;
+
+        public long Take(int shard, EpochResult result)
+        {
+            Heads[shard] = result.Events;
+            Pos[shard] = 0;
+            More[shard] = result.More;
+            Final |= result.Final;
+            return result.ClockNs;
         }
     }
 
@@ -244,27 +280,37 @@ public sealed class ShardedTracker : IDisposable
         }
     }
 
-    private readonly record struct EpochResult(EventBuffer Events, long ClockNs, bool Final);
+    /// <summary>One shard's events of one epoch, or a part of them when <see cref="More"/> is set (more parts follow).</summary>
+    private readonly record struct EpochResult(EventBuffer Events, long ClockNs, bool Final, bool More = false);
+
+    /// <summary>Events per part of the end-of-capture flush (a few MB per buffer rather than one buffer for the whole table).</summary>
+    private const int FlushPartEvents = 16384;
 
     private sealed class Shard
     {
         private readonly ShardedTracker _owner;
+        private readonly bool _inline;
         private readonly ConcurrentQueue<Batch> _freeBatches = new();
         private readonly ConcurrentQueue<EventBuffer> _freeBuffers = new();
         private Thread? _thread;
         private Exception? _failure;
+        private bool _stopped;
 
-        public Shard(ShardedTracker owner, HandshakeTracker tracker, ShardingOptions options)
+        public Shard(ShardedTracker owner, HandshakeTracker tracker, ShardingOptions options, bool inline)
         {
             _owner = owner;
+            _inline = inline;
             Tracker = tracker;
-            var bounded = new BoundedChannelOptions(options.QueueDepth) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait };
+
+            // Synchronous continuations: the thread that frees a slot or adds an item wakes the waiting thread itself,
+            // rather than queueing that to the thread pool, which on two cores cost a third thread's wake-up per epoch.
+            var bounded = new BoundedChannelOptions(options.QueueDepth) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait, AllowSynchronousContinuations = true };
             Input = options.Backpressure == BackpressureMode.Wait
                 ? Channel.CreateBounded<Batch>(bounded)
-                : Channel.CreateUnbounded<Batch>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+                : Channel.CreateUnbounded<Batch>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true, AllowSynchronousContinuations = true });
 
             // The consumer reads one result per shard per epoch; a small bound keeps a slow consumer from piling up work.
-            Output = Channel.CreateBounded<EpochResult>(new BoundedChannelOptions(options.QueueDepth) { SingleReader = true, SingleWriter = true });
+            Output = Channel.CreateBounded<EpochResult>(bounded);
             Pending = new Batch();
         }
 
@@ -278,6 +324,7 @@ public sealed class ShardedTracker : IDisposable
 
         public void Start()
         {
+            if (_inline) return;
             _thread = new Thread(Run) { IsBackground = true, Name = "idshalfopen-shard" };
             _thread.Start();
         }
@@ -295,6 +342,13 @@ public sealed class ShardedTracker : IDisposable
             batch.ClockEnd = clockEnd;
             batch.Final = final;
             Pending = _freeBatches.TryDequeue(out var b) ? b : new Batch();
+            if (_inline)
+            {
+                // Tracked on the producer's thread: no hand-off, one thread fewer competing for the cores.
+                if (!_stopped) Guarded(batch);
+                return;
+            }
+
             var writer = Input.Writer;
             while (!writer.TryWrite(batch))
             {
@@ -309,44 +363,71 @@ public sealed class ShardedTracker : IDisposable
             _freeBuffers.Enqueue(buffer);
         }
 
+        /// <summary>Hands a result to the consumer, waiting while its queue is full; false once the channel was closed.</summary>
+        private bool Deliver(EpochResult result)
+        {
+            var writer = Output.Writer;
+            while (!writer.TryWrite(result))
+            {
+                if (!writer.WaitToWriteAsync().AsTask().GetAwaiter().GetResult()) return false;
+            }
+
+            return true;
+        }
+
         private void Run()
         {
             var reader = Input.Reader;
+            while (!_stopped && reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+            {
+                while (!_stopped && reader.TryRead(out var batch)) Guarded(batch);
+            }
+        }
+
+        /// <summary>Runs one batch; a failure is kept for <see cref="Join"/> and ends the shard's output with it.</summary>
+        private void Guarded(Batch batch)
+        {
             try
             {
-                while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
-                {
-                    while (reader.TryRead(out var batch))
-                    {
-                        var output = _freeBuffers.TryDequeue(out var buf) ? buf : new EventBuffer(batch.Count * 2 + 16);
-                        var tracker = Tracker;
-                        for (int i = 0; i < batch.Count; i++) tracker.Process(in batch.Packets[i], batch.Clocks[i], batch.Orders[i], output);
-                        if (batch.Final) tracker.Flush(batch.ClockEnd, output);
-                        else tracker.AdvanceTo(batch.ClockEnd, output);
-                        if (_owner._options.Backpressure == BackpressureMode.Drop) Interlocked.Add(ref _owner._inFlight, -batch.Count);
-                        bool final = batch.Final;
-                        var result = new EpochResult(output, batch.ClockEnd, final);
-                        batch.Count = 0;
-                        _freeBatches.Enqueue(batch);
-                        var writer = Output.Writer;
-                        while (!writer.TryWrite(result))
-                        {
-                            if (!writer.WaitToWriteAsync().AsTask().GetAwaiter().GetResult()) return;
-                        }
-
-                        if (final)
-                        {
-                            Output.Writer.TryComplete();
-                            return;
-                        }
-                    }
-                }
+                _stopped = !Work(batch);
             }
             catch (Exception e)
             {
                 _failure = e;
+                _stopped = true;
                 Output.Writer.TryComplete(e);
             }
+        }
+
+        /// <summary>Tracks one epoch's batch and delivers its events; false when the shard is done (final, or closed).</summary>
+        private bool Work(Batch batch)
+        {
+            var output = _freeBuffers.TryDequeue(out var buf) ? buf : new EventBuffer(batch.Count * 2 + 16);
+            var tracker = Tracker;
+            int count = batch.Count;
+            tracker.ProcessBatch(batch.Packets.AsSpan(0, count), batch.Clocks.AsSpan(0, count), batch.Orders.AsSpan(0, count), output);
+            if (batch.Final)
+            {
+                while (!tracker.FlushPart(batch.ClockEnd, output, FlushPartEvents))
+                {
+                    if (!Deliver(new EpochResult(output, batch.ClockEnd, Final: false, More: true))) return false;
+                    output = _freeBuffers.TryDequeue(out var part) ? part : new EventBuffer(FlushPartEvents);
+                }
+            }
+            else
+            {
+                tracker.AdvanceTo(batch.ClockEnd, output);
+            }
+
+            if (_owner._options.Backpressure == BackpressureMode.Drop) Interlocked.Add(ref _owner._inFlight, -batch.Count);
+            bool final = batch.Final;
+            var result = new EpochResult(output, batch.ClockEnd, final);
+            batch.Count = 0;
+            _freeBatches.Enqueue(batch);
+            if (!Deliver(result)) return false;
+            if (!final) return true;
+            Output.Writer.TryComplete();
+            return false;
         }
     }
 }

@@ -1,0 +1,194 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
+using IdsHalfOpen.Decoding;
+
+namespace IdsHalfOpen.Tracking;
+
+/// <summary>
+/// The flow index: canonical 4-tuple → slab entry, an open-addressing table with linear probing.
+/// </summary>
+/// <remarks>
+/// It replaces a <c>Dictionary&lt;FlowKey, int&gt;</c>, whose 64-byte entries (key copy, hash, chain) cost one more
+/// cache miss per lookup and four times the memory. A slot is 8 bytes: the low 32 bits of the key's hash (the tag)
+/// and the entry index + 1 (0 = empty). The key itself lives only in the slab entry, which a lookup reads anyway, and
+/// the tag rejects almost every non-matching slot without touching the slab. The table stays at most half full, so a
+/// probe is nearly always one cache line; deletion shifts later slots of the run back (no tombstones), so lookups never
+/// slow down over time. The hash is seeded per process so that an attacker cannot aim a flood at one probe run.
+/// </remarks>
+public sealed partial class HandshakeTracker
+{
+    private const int MinIndexSlots = 8192;
+
+    // Bucket placement only; a per-process random seed keeps hash-flooding attackers from aiming at one run of slots.
+    private static readonly ulong s_indexSeed = (ulong)Random.Shared.NextInt64();
+
+    private readonly int _maxIndexSlots;
+    private ulong[] _slots;
+    private int _slotMask;
+    private int _count;
+
+    /// <summary>Largest table the capacity needs: a power of two at least twice the capacity (load factor ≤ 1/2).</summary>
+    private static int IndexSlotsFor(int entries) => (int)Math.Min(1 << 30, BitOperations.RoundUpToPowerOf2((uint)Math.Max(MinIndexSlots / 2, entries) * 2));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint IndexHash(in FlowKey key) => (uint)key.Hash(s_indexSeed);
+
+    /// <summary>The index hash of the packet's flow (either direction gives the same).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint HashOf(in TcpPacket p)
+    {
+        var key = FlowKey.Create(in p, out _);
+        return IndexHash(in key);
+    }
+
+    /// <summary>
+    /// <see cref="Process(in TcpPacket, long, long, EventBuffer)"/> for consecutive packets, with the same result, but
+    /// overlapping their memory accesses: the index slot of the packet <c>Ahead</c> places on is prefetched, and the slab
+    /// entry of the one half as far on (its slot has arrived by then). A table of a million flows does not fit in any
+    /// cache, and under a flood nearly every packet waited on two or three cache misses one after the other.
+    /// </summary>
+    public void ProcessBatch(ReadOnlySpan<TcpPacket> packets, ReadOnlySpan<long> clocks, ReadOnlySpan<long> orders, EventBuffer output)
+    {
+        const int Ahead = 8;
+        int n = packets.Length;
+        Span<uint> hashes = stackalloc uint[Ahead];
+        for (int i = 0; i < Math.Min(Ahead, n); i++) hashes[i] = PrefetchSlot(in packets[i]);
+        for (int i = 0; i < n; i++)
+        {
+            uint hash = hashes[i & (Ahead - 1)];
+            if (i + Ahead < n) hashes[(i + Ahead) & (Ahead - 1)] = PrefetchSlot(in packets[i + Ahead]);
+            if (i + Ahead / 2 < n) PrefetchEntry(hashes[(i + Ahead / 2) & (Ahead - 1)]);
+            Process(in packets[i], hash, clocks[i], orders[i], output);
+        }
+    }
+
+    private uint PrefetchSlot(in TcpPacket p)
+    {
+        uint hash = HashOf(in p);
+        Prefetch(ref _slots[(int)hash & _slotMask]);
+        return hash;
+    }
+
+    /// <summary>Prefetches the entry the first slot of <paramref name="hash"/>'s run names, when its tag matches.</summary>
+    private void PrefetchEntry(uint hash)
+    {
+        ulong s = _slots[(int)hash & _slotMask];
+        if (s != 0 && (uint)(s >> 32) == hash) Prefetch(ref _entries[(int)(uint)s - 1]);
+    }
+
+    /// <summary>
+    /// After an eviction from wheel tick <paramref name="tick"/>: the next eviction takes the slot's new head, and will
+    /// unlink its successor and remove its index slot; start loading both now. The head was just touched (unlinked).
+    /// </summary>
+    private void PrefetchEvictionCandidate(long tick)
+    {
+        int head = _slotHead[(int)(tick & (WheelSlots - 1))];
+        if (head == NoEntry) return;
+        ref Entry e = ref _entries[head];
+        Prefetch(ref _slots[(int)e.Hash & _slotMask]);
+        if (e.Next != NoEntry) Prefetch(ref _entries[e.Next]);
+    }
+
+    /// <summary>
+    /// A hint to start loading the cache line of <paramref name="location"/>. A prefetch never faults, so it does not
+    /// matter that the array may move (the hint is then merely wasted); elsewhere than x86 it does nothing.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Prefetch<T>(ref T location)
+    {
+        if (Sse.IsSupported) Sse.Prefetch0(Unsafe.AsPointer(ref location));
+    }
+
+    /// <summary>The entry index of <paramref name="key"/>, or <see cref="NoEntry"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int Find(in FlowKey key, uint hash)
+    {
+        var slots = _slots;
+        int mask = _slotMask;
+        int i = (int)hash & mask;
+        while (true)
+        {
+            ulong s = slots[i];
+            if (s == 0) return NoEntry;
+            if ((uint)(s >> 32) == hash)
+            {
+                int idx = (int)(uint)s - 1;
+                if (SameKey(in _entries[idx].Key, in key)) return idx;
+            }
+
+            i = (i + 1) & mask;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool SameKey(in FlowKey a, in FlowKey b) =>
+        a.LowAddress == b.LowAddress && a.HighAddress == b.HighAddress && a.LowPort == b.LowPort && a.HighPort == b.HighPort && a.Vlan == b.Vlan;
+
+    /// <summary>Files entry <paramref name="idx"/> (whose key is absent) under <paramref name="hash"/>.</summary>
+    private void IndexAdd(uint hash, int idx)
+    {
+        if ((_count + 1) * 2 > _slots.Length && _slots.Length < _maxIndexSlots) GrowIndex();
+        var slots = _slots;
+        int mask = _slotMask;
+        int i = (int)hash & mask;
+        while (slots[i] != 0) i = (i + 1) & mask;
+        slots[i] = ((ulong)hash << 32) | (uint)(idx + 1);
+        _count++;
+    }
+
+    /// <summary>Removes entry <paramref name="idx"/>, filed under <paramref name="hash"/>, and closes the gap it leaves.</summary>
+    private void IndexRemove(uint hash, int idx)
+    {
+        var slots = _slots;
+        int mask = _slotMask;
+        ulong wanted = ((ulong)hash << 32) | (uint)(idx + 1);
+        int i = (int)hash & mask;
+        while (slots[i] != wanted) i = (i + 1) & mask;
+        _count--;
+
+        // Backward-shift deletion: move each later slot of the run whose home is at or before the hole into it.
+        int hole = i;
+        while (true)
+        {
+            i = (i + 1) & mask;
+            ulong s = slots[i];
+            if (s == 0) break;
+            int home = (int)(s >> 32) & mask;
+            // The slot may move to the hole when its home is not in the (cyclic) range (hole, i].
+            if (((i - home) & mask) >= ((i - hole) & mask))
+            {
+                slots[hole] = s;
+                hole = i;
+            }
+        }
+
+        slots[hole] = 0;
+    }
+
+    private void GrowIndex()
+    {
+        var old = _slots;
+        var slots = new ulong[old.Length * 2];
+        int mask = slots.Length - 1;
+        foreach (ulong s in old)
+        {
+            if (s == 0) continue;
+            int i = (int)(s >> 32) & mask;
+            while (slots[i] != 0) i = (i + 1) & mask;
+            slots[i] = s;
+        }
+
+        _slots = slots;
+        _slotMask = mask;
+    }
+
+    /// <summary>Appends the index of every tracked entry (in no particular order) to <paramref name="into"/>.</summary>
+    private void CollectTracked(List<int> into)
+    {
+        foreach (ulong s in _slots)
+        {
+            if (s != 0) into.Add((int)(uint)s - 1);
+        }
+    }
+}
