@@ -28,8 +28,12 @@ public sealed partial class HandshakeTracker
     private int _slotMask;
     private int _count;
 
-    /// <summary>Largest table the capacity needs: a power of two at least twice the capacity (load factor ≤ 1/2).</summary>
-    private static int IndexSlotsFor(int entries) => (int)Math.Min(1 << 30, BitOperations.RoundUpToPowerOf2((uint)Math.Max(MinIndexSlots / 2, entries) * 2));
+    /// <summary>
+    /// Largest table the capacity needs: a power of two at least twice the capacity (load factor ≤ 1/2), at most 2^30
+    /// slots (8 GiB; the entries themselves would need 150 GB before the load factor got near 1).
+    /// </summary>
+    private static int IndexSlotsFor(int entries) =>
+        (int)Math.Min(1L << 30, (long)BitOperations.RoundUpToPowerOf2((ulong)Math.Max(MinIndexSlots / 2, entries) * 2));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static uint IndexHash(in FlowKey key) => (uint)key.Hash(s_indexSeed);
@@ -128,7 +132,8 @@ public sealed partial class HandshakeTracker
     /// <summary>Files entry <paramref name="idx"/> (whose key is absent) under <paramref name="hash"/>.</summary>
     private void IndexAdd(uint hash, int idx)
     {
-        if ((_count + 1) * 2 > _slots.Length && _slots.Length < _maxIndexSlots) GrowIndex();
+        if ((_count + 1) * 2L > _slots.Length && _slots.Length < _maxIndexSlots) GrowIndex();
+        if (_count + 1 >= _slots.Length) throw new InvalidOperationException("the flow index is full");
         var slots = _slots;
         int mask = _slotMask;
         int i = (int)hash & mask;

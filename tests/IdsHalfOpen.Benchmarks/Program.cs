@@ -7,9 +7,9 @@ namespace IdsHalfOpen.Benchmarks;
 /// <list type="bullet">
 /// <item><c>dotnet run -c Release --project tests/IdsHalfOpen.Benchmarks -- file [--packets N] [--rounds R] [--file PATH]</c>:
 /// whole-file read+decode beside tcpdump;</item>
-/// <item><c>-- replay [--packets N] [--rounds R] [--shards S] [--file PATH]</c>: the CLI's full replay of the mixed capture
-/// beside tcpdump;</item>
-/// <item><c>-- flood-rss [--sources N] [--shards S]</c>: peak RSS of the CLI replaying a spoofed flood;</item>
+/// <item><c>-- replay [--packets N] [--rounds R] [--shards S] [--file PATH] [--cli DLL]</c>: the CLI's full replay of the
+/// mixed capture beside tcpdump (<c>--cli</c>: another build of idshalfopen.dll, to compare before and after);</item>
+/// <item><c>-- flood-rss [--sources N] [--shards S] [--cli DLL]</c>: peak RSS of the CLI replaying a spoofed flood;</item>
 /// <item><c>-- stages [--packets N] [--shards S]</c>: time per pipeline stage, in process;</item>
 /// <item>anything else goes to BenchmarkDotNet, e.g. <c>-- --filter *Decode*</c> or <c>-- --filter *Tracker*</c>.</item>
 /// </list>

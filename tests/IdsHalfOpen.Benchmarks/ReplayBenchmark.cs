@@ -22,7 +22,7 @@ internal static class ReplayBenchmark
         string? shards = Args.String(args, "--shards");
         string path = Args.String(args, "--file") ?? Captures.Mixed(packets);
         Console.WriteLine($"file {Captures.Describe(path)}");
-        string cli = CliDll();
+        string cli = Args.String(args, "--cli") ?? CliDll();
         string alerts = Path.Combine(Path.GetTempPath(), $"idshalfopen-bench-alerts-{Environment.ProcessId}.jsonl");
         string stats = Path.Combine(Path.GetTempPath(), $"idshalfopen-bench-stats-{Environment.ProcessId}.json");
         var extra = shards is null ? Array.Empty<string>() : ["--shards", shards];
@@ -66,7 +66,7 @@ internal static class ReplayBenchmark
         string alerts = Path.Combine(Path.GetTempPath(), $"idshalfopen-bench-alerts-{Environment.ProcessId}.jsonl");
         string stats = Path.Combine(Path.GetTempPath(), $"idshalfopen-bench-stats-{Environment.ProcessId}.json");
         var extra = shards is null ? Array.Empty<string>() : ["--shards", shards];
-        var run = RunCli(CliDll(), path, stats, alerts, extra);
+        var run = RunCli(Args.String(args, "--cli") ?? CliDll(), path, stats, alerts, extra);
         var lines = File.ReadAllLines(alerts);
         int onVictim = 0, degraded = 0;
         foreach (var line in lines)

@@ -76,6 +76,12 @@ public sealed class DetectionEngine : ITrackerEventHandler
     private ushort _targetHitsPort;
     private long _targetHitsVersion = -1;
     private long _attacksVersion;
+
+    // What a source must reach before evaluating it can matter (see MarkSource): the lowest threshold of the embryonic
+    // source rules; scan metrics need a half-open probe and periodic probes a monitor (other metrics read 0 for a source).
+    // A rule that could fire at 0 makes every touched source count.
+    private readonly double _sourceEmbryonicFloor;
+    private readonly bool _sourcesAlwaysDirty;
     private long _nextEvalNs = long.MinValue;
     private long _nextSweepNs = long.MinValue;
     private long _clockNs;
@@ -106,6 +112,8 @@ public sealed class DetectionEngine : ITrackerEventHandler
         _serviceRules = [.. enabled.Where(r => r.TrackBy == TrackBy.DestinationPort)];
         _sourceRules = [.. enabled.Where(r => r.TrackBy == TrackBy.Source)];
         _globalRules = [.. enabled.Where(r => r.TrackBy == TrackBy.Global)];
+        _sourceEmbryonicFloor = _sourceRules.Where(r => r.Metric == RuleMetric.Embryonic).Select(r => r.Threshold).DefaultIfEmpty(double.PositiveInfinity).Min();
+        _sourcesAlwaysDirty = _sourceRules.Any(r => !(r.Threshold > 0));
         _monitorAllow = rules.HealthMonitor.Allow;
         _sourceEmbryonicScope = ScopeOf(_sourceRules.Where(r => r.Metric == RuleMetric.Embryonic));
         _scanScope = ScopeOf(_sourceRules.Where(r => r.Metric is RuleMetric.HalfOpenPorts or RuleMetric.HalfOpenHosts));
@@ -229,8 +237,13 @@ public sealed class DetectionEngine : ITrackerEventHandler
         if (InSourceScope(e.Server))
         {
             ref var src = ref SourceRef(e.Client, t, create: true);
-            if (!System.Runtime.CompilerServices.Unsafe.IsNullRef(ref src)) src.Embryonic++;
+            if (!System.Runtime.CompilerServices.Unsafe.IsNullRef(ref src))
+            {
+                src.Embryonic++;
+                MarkSource(ref src, e.Client);
+            }
         }
+
         if (_attacks.Count > 0)
         {
             foreach (var a in AttacksOn(in e))
@@ -270,7 +283,11 @@ public sealed class DetectionEngine : ITrackerEventHandler
                 if (InSourceScope(e.Server))
                 {
                     ref var src = ref SourceRef(e.Client, t, create: false);
-                    if (!System.Runtime.CompilerServices.Unsafe.IsNullRef(ref src) && src.Embryonic > 0) src.Embryonic--;
+                    if (!System.Runtime.CompilerServices.Unsafe.IsNullRef(ref src))
+                    {
+                        if (src.Embryonic > 0) src.Embryonic--;
+                        MarkSource(ref src, e.Client);
+                    }
                 }
             }
 
@@ -356,6 +373,7 @@ public sealed class DetectionEngine : ITrackerEventHandler
         }
 
         s.HalfOpen++;
+        MarkSource(ref s, e.Client);
         if (_attacksBySource.Count > 0 && _attacksBySource.ContainsKey(e.Client))
         {
             foreach (var a in SourceAttacks(e.Client))
@@ -511,13 +529,21 @@ public sealed class DetectionEngine : ITrackerEventHandler
         }
 
         s.LastEventNs = t;
-        if (!s.Dirty)
-        {
-            s.Dirty = true;
-            _dirtySources.Add(address);
-        }
-
         return ref s;
+    }
+
+    /// <summary>
+    /// Queues a source the caller just changed for the next evaluation, unless it cannot reach any source rule's threshold
+    /// there. Evaluating a source under no attack only starts one when a metric reaches a threshold, and below them it
+    /// changes nothing; under a spoofed flood nearly every source is a one-attempt source, and looking each of them up
+    /// again at every evaluation was the evaluation's largest cost. Metrics only grow through events, which come here.
+    /// </summary>
+    private void MarkSource(ref SourceStats s, UInt128 address)
+    {
+        if (s.Dirty) return;
+        if (!_sourcesAlwaysDirty && s.Embryonic < _sourceEmbryonicFloor && s.HalfOpen == 0 && !s.IsMonitor) return;
+        s.Dirty = true;
+        _dirtySources.Add(address);
     }
 
     private int RentScanSet()
