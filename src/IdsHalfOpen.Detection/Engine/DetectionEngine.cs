@@ -435,81 +435,51 @@ public sealed class DetectionEngine : ITrackerEventHandler
     private void Touch(UInt128 server, ushort port, long t, out TargetStats? host, out TargetStats? service)
     {
         host = HostStats(server, t);
-        var key = new ServiceKey(server, port);
-        if (_lastService is not null && _lastServiceKey == key)
-        {
-            service = _lastService;
-        }
-        else
-        {
-            ref var slot = ref CollectionsMarshal.GetValueRefOrNullRef(_services, key);
-            if (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref slot))
-            {
-                if (_services.Count >= _options.MaxServices)
-                {
-                    Statistics.UntrackedServices++;
-                    service = null;
-                    return;
-                }
-
-                service = new TargetStats(_windows);
-                _services.Add(key, service);
-            }
-            else
-            {
-                service = slot;
-            }
-
-            _lastServiceKey = key;
-            _lastService = service;
-        }
-
-        service.LastEventNs = t;
-        if (!service.Dirty)
-        {
-            service.Dirty = true;
-            _dirtyServices.Add((key, service));
-        }
+        service = Target(_services, _dirtyServices, _options.MaxServices, ref _lastServiceKey, ref _lastService, new ServiceKey(server, port), t);
+        if (service is null) Statistics.UntrackedServices++;
     }
 
     private TargetStats? HostStats(UInt128 address, long t)
     {
-        TargetStats host;
-        if (_lastHost is not null && _lastHostKey == address)
+        var host = Target(_hosts, _dirtyHosts, _options.MaxHosts, ref _lastHostKey, ref _lastHost, address, t);
+        if (host is null) Statistics.UntrackedHosts++;
+        return host;
+    }
+
+    /// <summary>
+    /// Finds or makes (up to <paramref name="max"/>) the statistics of one target, and queues it for the next evaluation.
+    /// The last key looked up is cached: consecutive events of a flood hit the same victim.
+    /// </summary>
+    private TargetStats? Target<TKey>(Dictionary<TKey, TargetStats> table, List<(TKey, TargetStats)> dirty, int max, ref TKey lastKey, ref TargetStats? last, TKey key, long t)
+        where TKey : notnull, IEquatable<TKey>
+    {
+        var stats = last;
+        if (stats is null || !lastKey.Equals(key))
         {
-            host = _lastHost;
-        }
-        else
-        {
-            ref var slot = ref CollectionsMarshal.GetValueRefOrNullRef(_hosts, address);
+            ref var slot = ref CollectionsMarshal.GetValueRefOrNullRef(table, key);
             if (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref slot))
             {
-                if (_hosts.Count >= _options.MaxHosts)
-                {
-                    Statistics.UntrackedHosts++;
-                    return null;
-                }
-
-                host = new TargetStats(_windows);
-                _hosts.Add(address, host);
+                if (table.Count >= max) return null;
+                stats = new TargetStats(_windows);
+                table.Add(key, stats);
             }
             else
             {
-                host = slot;
+                stats = slot;
             }
 
-            _lastHostKey = address;
-            _lastHost = host;
+            lastKey = key;
+            last = stats;
         }
 
-        host.LastEventNs = t;
-        if (!host.Dirty)
+        stats.LastEventNs = t;
+        if (!stats.Dirty)
         {
-            host.Dirty = true;
-            _dirtyHosts.Add((address, host));
+            stats.Dirty = true;
+            dirty.Add((key, stats));
         }
 
-        return host;
+        return stats;
     }
 
     private ref SourceStats SourceRef(UInt128 address, long t, bool create)
@@ -883,7 +853,7 @@ public sealed class DetectionEngine : ITrackerEventHandler
             SourceIp = a.Source,
             DestinationIp = a.Destination,
             DestinationPort = a.Port,
-            Embryonic = phase == AlertPhase.End ? a.LastEmbryonic : a.LastEmbryonic,
+            Embryonic = a.LastEmbryonic,
             EmbryonicPeak = a.EmbryonicPeak,
             SynRatePeak = Math.Round(a.SynRatePeak, 1),
             SynRateAverage = a.SynRateSamples == 0 ? 0 : Math.Round(a.SynRateSum / a.SynRateSamples, 1),
