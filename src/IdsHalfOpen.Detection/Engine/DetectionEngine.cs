@@ -207,6 +207,9 @@ public sealed class DetectionEngine : ITrackerEventHandler
         [.. _services.Where(kv => kv.Value.EmbryonicGauge > 0).Select(kv => (kv.Key, kv.Value.EmbryonicGauge))
             .OrderByDescending(x => x.Item2).ThenBy(x => x.Key.Address).ThenBy(x => x.Key.Port).Take(n)];
 
+    /// <summary>The engine's packet clock: the latest event or epoch time it has seen.</summary>
+    public long Clock => _clockNs;
+
     /// <summary>Attacks currently open.</summary>
     public int ActiveAttacks => _attacks.Count;
 
