@@ -67,7 +67,6 @@ internal static class ReplayCommand
             string? reportPath = parse.GetValue(report)?.FullName;
             var options = new ReplayOptions
             {
-                SampleGauges = !isQuiet || reportPath is not null,
                 Shards = shardCount,
                 Rules = ruleSet,
                 Tracker = tracker,
@@ -105,6 +104,9 @@ internal static class ReplayCommand
         ReplayPresentation? presentation = null)
     {
         presentation ??= ReplayPresentation.None;
+
+        // The tables and the report read gauges sampled along the way; without either, nothing is sampled.
+        if (presentation.Tables is not null || presentation.ReportPath is not null) options = options with { SampleGauges = true };
         ReplayRunner runner;
         try
         {
