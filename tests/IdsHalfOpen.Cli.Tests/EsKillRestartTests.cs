@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using IdsHalfOpen.Output.Tests.Elasticsearch;
+using Xunit.Abstractions;
 
 namespace IdsHalfOpen.Cli.Tests;
 
@@ -19,8 +20,15 @@ public sealed partial class EsKillRestartTests : IDisposable
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(25);
 
     private readonly CliFixture _f = new();
+    private readonly ITestOutputHelper _output;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+
+    public EsKillRestartTests(ITestOutputHelper output) => _output = output;
 
     public void Dispose() => _f.Dispose();
+
+    /// <summary>Where the time went, in the test's output: the first thing to read when it is slow or fails on a busy machine.</summary>
+    private void Step(string what) => _output.WriteLine($"{_clock.Elapsed.TotalSeconds,7:F2} s  {what}");
 
     [Fact]
     public Task Replay_KilledMidDeliveryThenReplayedAgain_EveryDocumentStoredOnce() => KillThenRestartAsync(drainOnly: false);
@@ -42,6 +50,7 @@ public sealed partial class EsKillRestartTests : IDisposable
         var expectedConnections = Documents(_f.Path_("ref-conn.ndjson"));
         int total = expectedAlerts.Count + expectedConnections.Count;
         Assert.True(expectedConnections.Count > 2500 && expectedAlerts.Count > 0, $"{expectedConnections.Count} connections, {expectedAlerts.Count} alerts");
+        Step($"reference run: {expectedAlerts.Count} alerts, {expectedConnections.Count} connection records");
 
         await using var fake = await FakeElasticsearch.StartAsync();
         fake.HoldBulksAfter = 1;
@@ -58,6 +67,7 @@ public sealed partial class EsKillRestartTests : IDisposable
             first.Kill();
             await first.WaitForExitAsync(Deadline);
             storedAtKill = fake.Store.DocumentCount;
+            Step($"killed with {storedAtKill} of {total} documents stored, {fake.HeldBulks} bulk held");
         }
 
         Assert.InRange(storedAtKill, 1, total - 1);
@@ -67,6 +77,7 @@ public sealed partial class EsKillRestartTests : IDisposable
         fake.HoldBulksAfter = null;
         long storedAtRestart = fake.Store.DocumentCount;
         long spooledAtKill = total - storedAtKill;
+        Step($"held bulk ended, {storedAtRestart} stored; restarting ({(drainOnly ? "es drain" : "replay")})");
 
         long delivered, duplicates;
         if (drainOnly)
@@ -96,6 +107,7 @@ public sealed partial class EsKillRestartTests : IDisposable
             Assert.Equal(spooledAtKill + total, delivered + duplicates);
         }
 
+        Step($"restart delivered {delivered}, duplicates {duplicates}");
         Assert.Equal(total - storedAtRestart, delivered);
         Assert.Equal(fake.Store.Conflicts, duplicates);
 
