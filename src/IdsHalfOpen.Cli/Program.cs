@@ -13,7 +13,14 @@ internal static class Program
             RulesCommand.Create(),
             EsCommand.Create(),
             KibanaCommand.Create(),
+            SensorCommand.Create(),
         };
-        return root.Parse(args).InvokeAsync();
+        var parse = root.Parse(args);
+
+        // The sensor stops under the generic host, which handles SIGTERM and Ctrl-C itself and drains before exiting;
+        // System.CommandLine's own handling would end the process two seconds after the signal, drained or not.
+        var invocation = new InvocationConfiguration();
+        if (parse.CommandResult.Command.Name == "sensor") invocation.ProcessTerminationTimeout = null;
+        return parse.InvokeAsync(invocation);
     }
 }

@@ -196,7 +196,17 @@ internal sealed class EsOutput : IDisposable
     public EsShipper Shipper { get; }
 
     /// <summary>Connects (and sets up when asked); throws <see cref="ElasticsearchException"/> or <see cref="IOException"/> with a user-worded message.</summary>
-    public static EsOutput Open(EsReplayOptions options, SensorInfo sensor, TextWriter stderr, CancellationToken token = default)
+    /// <param name="options">Where to ship, and how.</param>
+    /// <param name="sensor">observer.* of the documents.</param>
+    /// <param name="stderr">Where the shipper's warnings go unless <paramref name="log"/> is given.</param>
+    /// <param name="deferSetup">
+    /// The sensor's way: do not contact the cluster now; the shipper installs the templates before its first delivery and
+    /// retries that until the cluster answers, while documents wait in the durable spool. Replay sets up at once instead,
+    /// so a refused cluster is reported before any packet is read.
+    /// </param>
+    /// <param name="log">Where the shipper's reports go (default: warnings to <paramref name="stderr"/>).</param>
+    /// <param name="token">Cancels the setup.</param>
+    public static EsOutput Open(EsReplayOptions options, SensorInfo sensor, TextWriter stderr, bool deferSetup = false, EsLogCallback? log = null, CancellationToken token = default)
     {
         try
         {
@@ -211,13 +221,15 @@ internal sealed class EsOutput : IDisposable
         var connection = new EsConnection(es);
         try
         {
-            if (options.Setup) EsSetup.InstallAsync(connection, token).GetAwaiter().GetResult();
+            if (options.Setup && !deferSetup) EsSetup.InstallAsync(connection, token).GetAwaiter().GetResult();
+            Func<CancellationToken, Task>? prepare = options.Setup && deferSetup ? async t => await EsSetup.InstallAsync(connection, t).ConfigureAwait(false) : null;
             var queue = OpenQueue(options.SpoolDirectory);
-            var log = TextWriter.Synchronized(stderr);
-            var shipper = new EsShipper(connection, queue, new AlertDocumentWriter(sensor), options.Connections ? new ConnectionDocumentWriter(sensor) : null, (level, message) =>
+            var text = TextWriter.Synchronized(stderr);
+            log ??= (level, message) =>
             {
-                if (level >= EsLogLevel.Warning) log.WriteLine($"idshalfopen: elasticsearch: {message}");
-            });
+                if (level >= EsLogLevel.Warning) text.WriteLine($"idshalfopen: elasticsearch: {message}");
+            };
+            var shipper = new EsShipper(connection, queue, new AlertDocumentWriter(sensor), options.Connections ? new ConnectionDocumentWriter(sensor) : null, log, prepare);
             return new EsOutput(options, connection, queue, shipper, options.Setup);
         }
         catch

@@ -21,7 +21,8 @@ internal sealed class Attack
         TopPorts = new SpaceSaving<ushort>(Math.Max(options.TopN * 4, 16));
     }
 
-    public Rule Rule { get; }
+    /// <summary>Replaced by the engine when the rules are reloaded and this rule carries on.</summary>
+    public Rule Rule { get; set; }
 
     public string Id { get; }
 

@@ -26,26 +26,28 @@ public interface IDetectionOutput
 public sealed class DetectionEngine : ITrackerEventHandler
 {
     private const long NsPerSecond = 1_000_000_000L;
-    private readonly RuleSet _rules;
     private readonly DetectionOptions _options;
     private readonly IDetectionOutput _output;
     private readonly long _intervalNs;
     private readonly long _embryonicNs;
-    private readonly long _sweepIdleNs;
-    private readonly long _scanWindowNs;
-    private readonly long _maxWindowNs;
-    private readonly long _maxQuietNs;
-    private readonly MetricWindows _windows;
-    private readonly Rule[] _hostRules;
-    private readonly Rule[] _serviceRules;
-    private readonly Rule[] _sourceRules;
-    private readonly Rule[] _globalRules;
-    private readonly CidrSet _monitorAllow;
+    private readonly MetricWindows _windows = new();
+
+    // Everything derived from the rules: set by ApplyRules, at construction and again when the rules are replaced.
+    private RuleSet _rules = null!;
+    private long _sweepIdleNs;
+    private long _scanWindowNs;
+    private long _maxWindowNs;
+    private long _maxQuietNs;
+    private Rule[] _hostRules = [];
+    private Rule[] _serviceRules = [];
+    private Rule[] _sourceRules = [];
+    private Rule[] _globalRules = [];
+    private CidrSet _monitorAllow = CidrSet.Empty;
 
     // Source rules are scoped by destination too ("a source holding embryonic connections to protected hosts"): per-source
     // counters only take attempts toward the union of the scopes of the rules that read them; null = any destination.
-    private readonly CidrSet? _sourceEmbryonicScope;
-    private readonly CidrSet? _scanScope;
+    private CidrSet? _sourceEmbryonicScope;
+    private CidrSet? _scanScope;
     private readonly Dictionary<UInt128, TargetStats> _hosts = [];
     private readonly Dictionary<ServiceKey, TargetStats> _services = [];
     private readonly Dictionary<UInt128, SourceStats> _sources = [];
@@ -59,7 +61,7 @@ public sealed class DetectionEngine : ITrackerEventHandler
     private readonly Dictionary<UInt128, int> _attacksByHost = [];
     private readonly Dictionary<ServiceKey, int> _attacksByService = [];
     private readonly Dictionary<UInt128, int> _attacksBySource = [];
-    private readonly HealthMonitorRecognizer _monitors;
+    private HealthMonitorRecognizer _monitors = null!;
     private readonly List<Attack> _scratch = [];
 
     // One-entry caches of the last host and service looked up: under a flood nearly every event goes to the same victim,
@@ -80,8 +82,8 @@ public sealed class DetectionEngine : ITrackerEventHandler
     // What a source must reach before evaluating it can matter (see MarkSource): the lowest threshold of the embryonic
     // source rules; scan metrics need a half-open probe and periodic probes a monitor (other metrics read 0 for a source).
     // A rule that could fire at 0 makes every touched source count.
-    private readonly double _sourceEmbryonicFloor;
-    private readonly bool _sourcesAlwaysDirty;
+    private double _sourceEmbryonicFloor;
+    private bool _sourcesAlwaysDirty;
     private long _nextEvalNs = long.MinValue;
     private long _nextSweepNs = long.MinValue;
     private long _clockNs;
@@ -93,15 +95,84 @@ public sealed class DetectionEngine : ITrackerEventHandler
 
     public DetectionEngine(RuleSet rules, DetectionOptions options, IDetectionOutput output)
     {
-        _rules = rules;
+        ArgumentNullException.ThrowIfNull(rules);
         _options = options;
         _output = output;
         _intervalNs = Math.Max(1, options.EvaluationInterval.Ticks * 100);
         _embryonicNs = options.EmbryonicTimeout.Ticks * 100;
+        ApplyRules(rules);
+        _global = new TargetStats(_windows);
+    }
+
+    /// <summary>The rules being evaluated.</summary>
+    public RuleSet Rules => _rules;
+
+    /// <summary>
+    /// Replaces the rules while keeping every gauge, rate and source statistic (a live sensor reloading its rule files).
+    /// Call it on the detection thread, between events. An open attack carries on under the new rule with its id when that
+    /// rule still exists, is enabled and counts the same thing (same kind, track-by and metric): its new thresholds apply
+    /// from the next evaluation. Every other open attack ends now with reason "rule-changed". Rate windows already made
+    /// keep their length; the targets first seen after the reload get the new one.
+    /// </summary>
+    /// <returns>How many open attacks ended.</returns>
+    public int ReplaceRules(RuleSet rules)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        var byId = rules.EnabledRules.ToDictionary(r => r.Id, StringComparer.Ordinal);
+        long now = Math.Max(_clockNs, _lastEvaluatedNs);
+        var open = _attacks.Values.OrderBy(a => a.StartNs).ThenBy(a => a.Id, StringComparer.Ordinal).ToList();
+        int ended = 0;
+        foreach (var a in open)
+        {
+            if (byId.TryGetValue(a.Rule.Id, out var r) && r.Kind == a.Rule.Kind && r.TrackBy == a.Rule.TrackBy && r.Metric == a.Rule.Metric) continue;
+            End(a, Math.Max(now, a.StartNs), "rule-changed");
+            ended++;
+        }
+
+        // Attacks are keyed by their rule object: re-key the survivors under the new ones.
+        var kept = _attacks.Values.ToList();
+        _attacks.Clear();
+        foreach (var a in kept)
+        {
+            a.Rule = byId[a.Rule.Id];
+            _attacks.Add(new AttackKey(a.Rule, a.Source ?? a.Destination ?? 0, a.Port ?? 0), a);
+        }
+
+        bool monitorsChanged = rules.HealthMonitor.MinProbes != _rules.HealthMonitor.MinProbes
+            || rules.HealthMonitor.MaxIntervalNs != _rules.HealthMonitor.MaxIntervalNs
+            || rules.HealthMonitor.MaxJitter != _rules.HealthMonitor.MaxJitter;
+        var monitors = _monitors;
+        ApplyRules(rules);
+        if (!monitorsChanged) _monitors = monitors; // keep the probe series seen so far
+        _attacksVersion++;
+
+        // New thresholds may already be crossed: look at every target again at the next evaluation.
+        foreach (var (k, st) in _hosts)
+        {
+            if (!st.Dirty) { st.Dirty = true; _dirtyHosts.Add((k, st)); }
+        }
+
+        foreach (var (k, st) in _services)
+        {
+            if (!st.Dirty) { st.Dirty = true; _dirtyServices.Add((k, st)); }
+        }
+
+        foreach (var k in _sources.Keys)
+        {
+            ref var src = ref CollectionsMarshal.GetValueRefOrNullRef(_sources, k);
+            if (!src.Dirty) { src.Dirty = true; _dirtySources.Add(k); }
+        }
+
+        _globalDirty = true;
+        return ended;
+    }
+
+    private void ApplyRules(RuleSet rules)
+    {
+        _rules = rules;
         var enabled = rules.EnabledRules;
         long Window(Func<Rule, bool> uses, long fallback) => enabled.Where(uses).Select(r => r.WindowNs).DefaultIfEmpty(fallback).Max();
-        long synWindow = Window(r => r.Metric.IsRate(), NsPerSecond);
-        _windows = new MetricWindows(synWindow,
+        _windows.Set(Window(r => r.Metric.IsRate(), NsPerSecond),
             Window(r => r.Metric == RuleMetric.Backscatter, 10 * NsPerSecond),
             Window(r => r.Metric == RuleMetric.Anomalies, 10 * NsPerSecond));
         _scanWindowNs = Window(r => r.Metric is RuleMetric.HalfOpenPorts or RuleMetric.HalfOpenHosts, 60 * NsPerSecond);
@@ -117,8 +188,7 @@ public sealed class DetectionEngine : ITrackerEventHandler
         _monitorAllow = rules.HealthMonitor.Allow;
         _sourceEmbryonicScope = ScopeOf(_sourceRules.Where(r => r.Metric == RuleMetric.Embryonic));
         _scanScope = ScopeOf(_sourceRules.Where(r => r.Metric is RuleMetric.HalfOpenPorts or RuleMetric.HalfOpenHosts));
-        _global = new TargetStats(_windows);
-        _monitors = new HealthMonitorRecognizer(rules.HealthMonitor, options.MaxProbeSeries);
+        _monitors = new HealthMonitorRecognizer(rules.HealthMonitor, _options.MaxProbeSeries);
     }
 
     public DetectionStatistics Statistics { get; } = new();
@@ -136,6 +206,9 @@ public sealed class DetectionEngine : ITrackerEventHandler
     public IReadOnlyList<(ServiceKey Service, long Embryonic)> TopServices(int n) =>
         [.. _services.Where(kv => kv.Value.EmbryonicGauge > 0).Select(kv => (kv.Key, kv.Value.EmbryonicGauge))
             .OrderByDescending(x => x.Item2).ThenBy(x => x.Key.Address).ThenBy(x => x.Key.Port).Take(n)];
+
+    /// <summary>The engine's packet clock: the latest event or epoch time it has seen.</summary>
+    public long Clock => _clockNs;
 
     /// <summary>Attacks currently open.</summary>
     public int ActiveAttacks => _attacks.Count;

@@ -104,16 +104,29 @@ internal sealed class TargetStats
     public bool IsIdle(long nowNs, long idleNs) => Embryonic == 0 && EvictedPending == 0 && nowNs - LastEventNs > idleNs;
 }
 
-/// <summary>The window shapes each metric uses: the longest window any enabled rule asks for, in 10 buckets.</summary>
-internal sealed class MetricWindows(long synWindowNs, long backscatterWindowNs, long anomalyWindowNs)
+/// <summary>
+/// The window shapes each metric uses: the longest window any enabled rule asks for, in 10 buckets. One instance per
+/// engine, shared by its targets; replacing the rules changes the shape of windows made from then on.
+/// </summary>
+internal sealed class MetricWindows
 {
     private const int Buckets = 10;
+    private long _synWindowNs = 1_000_000_000L;
+    private long _backscatterWindowNs = 10_000_000_000L;
+    private long _anomalyWindowNs = 10_000_000_000L;
 
-    public RateWindow NewSynWindow() => new(Math.Max(1, synWindowNs / Buckets), Buckets);
+    public void Set(long synWindowNs, long backscatterWindowNs, long anomalyWindowNs)
+    {
+        _synWindowNs = synWindowNs;
+        _backscatterWindowNs = backscatterWindowNs;
+        _anomalyWindowNs = anomalyWindowNs;
+    }
 
-    public RateWindow NewBackscatterWindow() => new(Math.Max(1, backscatterWindowNs / Buckets), Buckets);
+    public RateWindow NewSynWindow() => new(Math.Max(1, _synWindowNs / Buckets), Buckets);
 
-    public RateWindow NewAnomalyWindow() => new(Math.Max(1, anomalyWindowNs / Buckets), Buckets);
+    public RateWindow NewBackscatterWindow() => new(Math.Max(1, _backscatterWindowNs / Buckets), Buckets);
+
+    public RateWindow NewAnomalyWindow() => new(Math.Max(1, _anomalyWindowNs / Buckets), Buckets);
 }
 
 /// <summary>

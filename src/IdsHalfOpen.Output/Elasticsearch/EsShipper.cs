@@ -38,6 +38,7 @@ public sealed class EsShipper : IAlertSink, IConnectionSink, IDisposable
     private readonly StreamTarget _alertTarget;
     private readonly StreamTarget _connectionTarget;
     private readonly EsLogCallback? _log;
+    private readonly Func<CancellationToken, Task>? _prepare;
 
     // Producer side (any thread, one at a time).
     private readonly Lock _writeGate = new();
@@ -80,7 +81,13 @@ public sealed class EsShipper : IAlertSink, IConnectionSink, IDisposable
     /// <param name="alerts">Serialises alerts.</param>
     /// <param name="connections">Serialises connection records; null when they are not shipped.</param>
     /// <param name="log">Progress and trouble reports; null for none.</param>
-    public EsShipper(EsConnection connection, IDeliveryQueue queue, AlertDocumentWriter alerts, ConnectionDocumentWriter? connections = null, EsLogCallback? log = null)
+    /// <param name="prepare">
+    /// Runs once, after the first successful contact and before the first document is sent, and again after each failure
+    /// until it succeeds (with the same backoff as deliveries): a sensor installs its templates here, so it can start while
+    /// the cluster is down and its documents never reach a data stream without their mappings. Null for none.
+    /// </param>
+    public EsShipper(EsConnection connection, IDeliveryQueue queue, AlertDocumentWriter alerts, ConnectionDocumentWriter? connections = null, EsLogCallback? log = null,
+        Func<CancellationToken, Task>? prepare = null)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(queue);
@@ -91,6 +98,7 @@ public sealed class EsShipper : IAlertSink, IConnectionSink, IDisposable
         _alerts = alerts;
         _connections = connections;
         _log = log;
+        _prepare = prepare;
         _alertTarget = new StreamTarget(_options, AlertDocumentWriter.Dataset);
         _connectionTarget = new StreamTarget(_options, ConnectionDocumentWriter.Dataset);
         _json = new Utf8JsonWriter(_document, EcsJson.WriterOptions);
@@ -439,6 +447,7 @@ public sealed class EsShipper : IAlertSink, IConnectionSink, IDisposable
             {
                 var info = _connection.ClusterInfo ?? await _connection.GetInfoAsync(stop).ConfigureAwait(false);
                 _requireDataStream = info.SupportsRequireDataStream;
+                if (_prepare is not null) await _prepare(stop).ConfigureAwait(false);
                 _connected = true;
                 Log(EsLogLevel.Information, $"shipping to {_connection.Target}: cluster {info.ClusterName}, Elasticsearch {info.Version}{(_requireDataStream ? "" : " (before 8.13: require_data_stream not sent)")}");
             }

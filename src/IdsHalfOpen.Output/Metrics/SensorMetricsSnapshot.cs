@@ -66,6 +66,16 @@ public sealed class SensorMetricsSnapshot
     public long RuleReloads { get; init; }
 
     public long RuleReloadFailures { get; init; }
+
+    /// <summary>The periodic stats log line: key=value pairs, so it greps and parses.</summary>
+    public override string ToString()
+    {
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        long stage = StageDropped.Values.Sum();
+        string top = TopDestinations.Count == 0 ? "-" : string.Join(",", TopDestinations.Take(3).Select(d => string.Create(c, $"{d.Destination}={d.Embryonic}")));
+        return string.Create(c,
+            $"packets={PacketsReceived} bytes={BytesReceived} tcp={TcpPackets} capture_dropped={CaptureDropped} interface_dropped={InterfaceDropped} stage_dropped={stage} tracked={Tracked} evictions={Evictions} alerts={Alerts} alert_events={AlertEvents} sink_backlog={SinkBacklog} embryonic={GlobalEmbryonic} top={top}");
+    }
 }
 
 /// <summary>An embryonic gauge for one service; <paramref name="Destination"/> is "a.b.c.d:port" or "[v6]:port".</summary>
