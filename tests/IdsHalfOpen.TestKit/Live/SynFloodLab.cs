@@ -156,7 +156,7 @@ public sealed partial class SynFloodLab : IDisposable
 
     /// <summary>
     /// A pcap of <paramref name="syns"/> SYNs to the victim's port from spoofed sources in 10.232.128.0/17 (each source
-    /// once while the range lasts, then again with new ports), Ethernet to the victim veth's MAC, correct checksums,
+    /// once while the range lasts, then again from its next port, so no 4-tuple repeats), Ethernet to the victim veth's MAC, correct checksums,
     /// Linux-like SYN options. Timestamps are spaced for <paramref name="pps"/> but tcpreplay is told the rate anyway.
     /// </summary>
     public string WriteFloodPcap(int syns, ulong seed = 1, int port = ServicePort, int pps = 3000, string? path = null)
@@ -177,15 +177,25 @@ public sealed partial class SynFloodLab : IDisposable
         for (int i = 0; i < syns; i++)
         {
             ulong h = DeterministicRandom.Hash(seed, i, 0);
-            ulong host = 1 + DeterministicRandom.Permute((ulong)i % hosts, hostBits, seed) % hosts;
+            ulong slot = (ulong)i % hosts;
+            ulong host = 1 + DeterministicRandom.Permute(slot, hostBits, seed) % hosts;
             var src = Addressing.InPrefix(SpoofedPrefix, SpoofedPrefixLength, host);
-            ushort sport = (ushort)(1024 + (h % 64512));
+            if (!InSpoofedRange(src)) throw new InvalidOperationException($"generated source {src} is outside the lab's {SpoofedCidr}");
+            // Each round over the range moves every source to its next port: no 4-tuple repeats within 64,512 rounds.
+            ushort sport = (ushort)(1024 + ((ulong)i / hosts + DeterministicRandom.Hash(seed, (long)slot, 5)) % 64512);
             uint isn = (uint)(h >> 32);
             var tcp = Packets.Tcp(src, Victim, sport, (ushort)port, Tf.Syn, isn, 0, 64240,
                 Packets.SynOptions(tsVal: (uint)(h >> 8)));
             var frame = Packets.Ethernet(Packets.Ipv4(src, Victim, 6, tcp, ttl: 64, id: (ushort)i), Packets.EtherTypeIpv4, dstMac: victimMac, srcMac: outsideMac);
             w.Write(t0 + i * (1_000_000_000L / Math.Max(1, pps)), frame);
         }
+    }
+
+    /// <summary>True for addresses of 10.232.128.0/17, the only ones a flood may be spoofed from.</summary>
+    public static bool InSpoofedRange(IPAddress address)
+    {
+        var b = address.GetAddressBytes();
+        return b.Length == 4 && b[0] == 10 && b[1] == 232 && b[2] >= 128;
     }
 
     /// <summary>Starts tcpreplay of a capture out of the outside veth, at <paramref name="pps"/> packets per second or (null) top speed.</summary>
