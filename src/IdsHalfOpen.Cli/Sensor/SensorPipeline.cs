@@ -184,7 +184,9 @@ internal sealed partial class SensorPipeline : IDetectionOutput, ITrackerEventHa
         try
         {
             _tracker.Consume(this);
-            _engine.Finish(_tracker.ClockNs == long.MinValue ? 0 : _tracker.ClockNs, _stopRequested ? "shutdown" : "capture-ended");
+            // A recorded source that simply ran out ends like a replay; a live one that ended by itself failed.
+            string reason = _stopRequested ? "shutdown" : _source is LivePacketSource ? "capture-failed" : "end-of-capture";
+            _engine.Finish(_tracker.ClockNs == long.MinValue ? 0 : _tracker.ClockNs, reason);
             _health.Finish(_engine.Clock);
             Publish();
         }

@@ -94,7 +94,10 @@ internal sealed class SensorSettings
             return true;
         }
 
-        return IPEndPoint.TryParse(text, out var e) && e.Port is > 0 and <= 65535 && text.Contains(':', StringComparison.Ordinal) && (endpoint = e) is not null;
+        // A bare address would parse with port 0: the port is required.
+        if (!text.Contains(':', StringComparison.Ordinal) || !IPEndPoint.TryParse(text, out var parsed) || parsed.Port is < 1 or > 65535) return false;
+        endpoint = parsed;
+        return true;
     }
 }
 
