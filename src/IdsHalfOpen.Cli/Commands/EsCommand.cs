@@ -78,7 +78,7 @@ internal static class EsCommand
         try
         {
             // The sensor name would go into documents written now; a drain writes none, it only ships the spool's.
-            output = EsOutput.Open(options, SensorInfo.ForThisHost(), stderr, token);
+            output = EsOutput.Open(options, SensorInfo.ForThisHost(), stderr, token: token);
         }
         catch (ElasticsearchException e)
         {

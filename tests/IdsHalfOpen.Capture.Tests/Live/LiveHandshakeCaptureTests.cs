@@ -5,6 +5,7 @@ using System.Net;
 using IdsHalfOpen.Capture.Live;
 using IdsHalfOpen.Decoding;
 using IdsHalfOpen.TestKit;
+using IdsHalfOpen.TestKit.Live;
 
 namespace IdsHalfOpen.Capture.Tests.Live;
 

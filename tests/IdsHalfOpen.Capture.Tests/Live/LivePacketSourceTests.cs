@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using IdsHalfOpen.Capture.Live;
 using IdsHalfOpen.TestKit;
+using IdsHalfOpen.TestKit.Live;
 
 namespace IdsHalfOpen.Capture.Tests.Live;
 
