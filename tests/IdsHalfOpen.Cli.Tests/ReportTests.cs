@@ -132,7 +132,7 @@ public sealed class ReportTests : IDisposable
         var file = _f.WriteMix("mix.pcap", connections: 5, floodSyns: 0);
         string report = _f.Path_("q.html");
 
-        var (code, stdout, stderr) = CliProcess.Run(["replay", file, "--quiet", "--report", report]);
+        var (code, stdout, stderr) = ReportCli.Run(["replay", file, "--quiet", "--report", report]);
 
         Assert.Equal(0, code);
         Assert.Equal("", stdout);
@@ -145,7 +145,7 @@ public sealed class ReportTests : IDisposable
     {
         var file = _f.WriteMix("mix.pcap", connections: 5, floodSyns: 3000);
 
-        var (code, stdout, stderr) = CliProcess.Run(["replay", file]);
+        var (code, stdout, stderr) = ReportCli.Run(["replay", file]);
 
         Assert.Equal(0, code);
         Assert.Equal("", stderr);
@@ -157,7 +157,7 @@ public sealed class ReportTests : IDisposable
 }
 
 /// <summary>Runs the built idshalfopen as its own process (output redirected, so neither stream is a terminal).</summary>
-internal static class CliProcess
+internal static class ReportCli
 {
     public static (int Code, string Out, string Err) Run(IEnumerable<string> args)
     {
