@@ -337,18 +337,12 @@ internal sealed partial class SensorPipeline : IDetectionOutput, ITrackerEventHa
             AlertEvents = _engine.Statistics.AlertEvents,
             SinkBacklog = _sinks.Backlog,
             GlobalEmbryonic = _engine.GlobalEmbryonic,
-            TopDestinations = [.. _engine.TopServices(_options.TopDestinations).Select(x => new DestinationGauge(FormatService(x.Service), x.Embryonic))],
+            TopDestinations = [.. _engine.TopServices(_options.TopDestinations).Select(x => new DestinationGauge(AddressText.Format(x.Service), x.Embryonic))],
             RuleReloads = Interlocked.Read(ref _ruleReloads),
             RuleReloadFailures = Interlocked.Read(ref _ruleReloadFailures),
         };
         _latest = snapshot;
         return snapshot;
-    }
-
-    private static string FormatService(ServiceKey s)
-    {
-        string ip = AddressText.Format(s.Address);
-        return ip.Contains(':', StringComparison.Ordinal) ? $"[{ip}]:{s.Port}" : $"{ip}:{s.Port}";
     }
 
     /// <summary>Waits for both threads; for tests and the host's stop.</summary>

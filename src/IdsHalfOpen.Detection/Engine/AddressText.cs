@@ -17,4 +17,12 @@ public static class AddressText
         for (int i = 0; i < 16; i++) b[i] = (byte)(address >> ((15 - i) * 8));
         return new IPAddress(b).ToString();
     }
+
+    /// <summary>A service as "ip:port", with an IPv6 address in brackets ("[2001:db8::1]:443").</summary>
+    public static string Format(ServiceKey service)
+    {
+        string ip = Format(service.Address);
+        string port = service.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return IsIPv4(service.Address) ? ip + ":" + port : "[" + ip + "]:" + port;
+    }
 }

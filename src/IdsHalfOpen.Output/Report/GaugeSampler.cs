@@ -1,5 +1,4 @@
 using IdsHalfOpen.Detection.Engine;
-using IdsHalfOpen.Output.Ecs;
 using IdsHalfOpen.Tracking;
 using IdsHalfOpen.Tracking.Sharding;
 
@@ -92,11 +91,7 @@ public sealed class GaugeSampler : ITrackerEventHandler
     }
 
     /// <summary>"ip:port", with IPv6 addresses in brackets.</summary>
-    public static string ServiceLabel(ServiceKey key)
-    {
-        string ip = IpText.ToString(key.Address);
-        return (ip.Contains(':', StringComparison.Ordinal) ? "[" + ip + "]" : ip) + ":" + key.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-    }
+    public static string ServiceLabel(ServiceKey key) => AddressText.Format(key);
 
     private void TickUntil(long timeNs, bool inclusive)
     {
