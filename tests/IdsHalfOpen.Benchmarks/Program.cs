@@ -11,6 +11,8 @@ namespace IdsHalfOpen.Benchmarks;
 /// mixed capture beside tcpdump (<c>--cli</c>: another build of idshalfopen.dll, to compare before and after);</item>
 /// <item><c>-- flood-rss [--sources N] [--shards S] [--cli DLL]</c>: peak RSS of the CLI replaying a spoofed flood;</item>
 /// <item><c>-- stages [--packets N] [--shards S]</c>: time per pipeline stage, in process;</item>
+/// <item><c>-- es-ship [--documents N] [--rounds R]</c>: alert documents per second through the shipper into a loopback
+/// fake Elasticsearch, beside HttpClient and curl posting the same bulk bodies;</item>
 /// <item><c>-- live [--rates 5000,10000,...] [--seconds S] [--no-topspeed] [--max-packets N] [--cli DLL] [--sensor-args "..."]</c>
 /// (root): the live test's namespace lab at stepped tcpreplay rates, the real sensor's drops and alert latency beside
 /// tcpdump's on the same replay;</item>
@@ -28,6 +30,7 @@ internal static class Program
             "replay" => ReplayBenchmark.Replay(args[1..]),
             "flood-rss" => ReplayBenchmark.FloodRss(args[1..]),
             "stages" => StageBenchmark.Run(args[1..]),
+            "es-ship" => EsShipBenchmark.Run(args[1..]),
             "live" => LiveBenchmark.Run(args[1..]),
             _ => RunBenchmarkDotNet(args),
         };

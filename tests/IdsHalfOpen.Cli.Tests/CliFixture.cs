@@ -64,7 +64,8 @@ internal sealed class CliFixture : IDisposable
 
     public sealed record Result(int ExitCode, string Out, string Err, string StdoutStream);
 
-    public static Result Replay(IEnumerable<string> files, int shards = 2, string? statsJson = null, string? alerts = null, string? connLog = null, RuleSet? rules = null, int? maxEntries = null)
+    public static Result Replay(IEnumerable<string> files, int shards = 2, string? statsJson = null, string? alerts = null, string? connLog = null, RuleSet? rules = null, int? maxEntries = null,
+        ReplayPresentation? presentation = null)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
@@ -78,7 +79,7 @@ internal sealed class CliFixture : IDisposable
             SensorName = "test-sensor",
             Tracker = maxEntries is { } cap ? new IdsHalfOpen.Tracking.TrackerOptions { MaxEntries = cap } : new IdsHalfOpen.Tracking.TrackerOptions(),
         };
-        int code = ReplayCommand.Run([.. files.Select(f => new FileInfo(f))], statsJson is null ? null : new FileInfo(statsJson), options, stdout, stderr, stream, CancellationToken.None);
+        int code = ReplayCommand.Run([.. files.Select(f => new FileInfo(f))], statsJson is null ? null : new FileInfo(statsJson), options, stdout, stderr, stream, CancellationToken.None, presentation);
         return new Result(code, stdout.ToString(), stderr.ToString(), System.Text.Encoding.UTF8.GetString(stream.ToArray()));
     }
 

@@ -4,7 +4,7 @@ namespace IdsHalfOpen.Capture.Offline;
 /// What the pcap and pcapng readers share: the byte window, frame numbering, and turning the end of the input into
 /// a clean end or a <see cref="CaptureProblem"/>.
 /// </summary>
-internal abstract class OfflineReader : IPacketSource
+internal abstract class OfflineReader : IPacketSource, IReadProgress
 {
     /// <summary>libpcap's largest snapshot length; a record may always be this long whatever the header says.</summary>
     internal const int DefaultMaxRecord = 262144;
@@ -19,6 +19,8 @@ internal abstract class OfflineReader : IPacketSource
     private protected long _frameNumber;
     private protected bool _done;
     private bool _disposed;
+    private FileStream? _compressedFile;
+    private long _totalBytes = -1;
 
     private protected OfflineReader(CaptureBuffer input, string name, bool gzip)
     {
@@ -33,6 +35,20 @@ internal abstract class OfflineReader : IPacketSource
 
     /// <summary>True when the file was gzip-compressed: offsets then count bytes of the decompressed data.</summary>
     public bool IsGzip { get; }
+
+    public long BytesRead => _compressedFile is { } f ? f.Position : _in.Position;
+
+    public long TotalBytes => _totalBytes;
+
+    /// <summary>
+    /// Tells the reader which file it reads, for <see cref="IReadProgress"/>. A gzip file's progress is the position in
+    /// the compressed file (FileStream keeps it without a system call); a plain one's is the reader's own offset.
+    /// </summary>
+    internal void SetFile(FileStream file, long length, bool compressed)
+    {
+        _totalBytes = length;
+        _compressedFile = compressed ? file : null;
+    }
 
     /// <summary>Size of the stream buffer (0 when the file is memory-mapped); lets tests check it stays bounded.</summary>
     internal int BufferCapacity => _in.StreamBufferCapacity;

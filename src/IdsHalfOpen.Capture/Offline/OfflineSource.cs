@@ -54,7 +54,9 @@ public static class OfflineSource
             {
                 var compressed = new PrefixedStream(magic[..got].ToArray(), new BufferedStream(file, 1 << 16), leaveOpen: false);
                 var gzip = new GZipStream(compressed, CompressionMode.Decompress, leaveOpen: false);
-                return OpenBuffer(CaptureBuffer.FromStream(gzip, leaveOpen: false), path, isGzip: true);
+                var gzipReader = OpenBuffer(CaptureBuffer.FromStream(gzip, leaveOpen: false), path, isGzip: true);
+                gzipReader.SetFile(file, file.CanSeek ? file.Length : -1, compressed: true);
+                return gzipReader;
             }
 
             if (got < 4) throw TooShort(path, got, false);
@@ -79,7 +81,9 @@ public static class OfflineSource
                 buffer = CaptureBuffer.FromStream(new PrefixedStream(magic[..got].ToArray(), file, leaveOpen: false), leaveOpen: false);
             }
 
-            return OpenBuffer(buffer, path, isGzip: false);
+            var reader = OpenBuffer(buffer, path, isGzip: false);
+            reader.SetFile(file, mappable ? file.Length : -1, compressed: false);
+            return reader;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -6,13 +6,20 @@ using IdsHalfOpen.Output.Elasticsearch;
 namespace IdsHalfOpen.Cli.Commands;
 
 /// <summary>
-/// <c>idshalfopen es setup [--es URL]</c>: installs the lifecycle policy and templates of our data streams. Also holds
-/// the Elasticsearch options shared with <c>replay</c>. Credentials and trust come from the environment only
+/// <c>idshalfopen es setup [--es URL]</c>: installs the lifecycle policy and templates of our data streams;
+/// <c>idshalfopen es drain [--es URL] [--spool DIR]</c>: ships what a spool holds and exits. Also holds the
+/// Elasticsearch options shared with <c>replay</c>. Credentials and trust come from the environment only
 /// (IDS_ES_API_KEY, IDS_ES_USERNAME/IDS_ES_PASSWORD, IDS_ES_CA_FILE, IDS_ES_CA_FINGERPRINT), never from the command line,
 /// where other users could read them.
 /// </summary>
 internal static class EsCommand
 {
+    /// <summary>
+    /// <c>es drain</c> ended with documents still in the spool (Elasticsearch unreachable or refusing). The same number
+    /// as <c>kibana setup</c>'s failed remote step, until ExitCodes.cs gains a shared code for it.
+    /// </summary>
+    internal const int Undelivered = 4;
+
     internal static Command Create()
     {
         var options = new EsCliOptions();
@@ -23,7 +30,16 @@ internal static class EsCommand
             var es = options.Resolve(parse, Console.Error, requireUrl: true);
             return es is null ? ExitCodes.UsageError : await RunSetupAsync(es, Console.Out, Console.Error, token).ConfigureAwait(false);
         });
-        return new Command("es", "Work with Elasticsearch (connection from --es or IDS_ES_URL and the other IDS_ES_* variables)") { setup };
+
+        var drainOptions = new EsCliOptions();
+        var drain = new Command("drain", $"Ship the documents a spool holds (left by a run that stopped or was killed before delivering them) and exit: 0 when the spool is empty, {Undelivered} when documents are left");
+        drainOptions.AddDrainOptions(drain);
+        drain.SetAction((parse, token) =>
+        {
+            var es = drainOptions.ResolveDrain(parse, Console.Error);
+            return Task.FromResult(es is null ? ExitCodes.UsageError : RunDrain(es, Console.Out, Console.Error, token));
+        });
+        return new Command("es", "Work with Elasticsearch (connection from --es or IDS_ES_URL and the other IDS_ES_* variables)") { setup, drain };
     }
 
     internal static async Task<int> RunSetupAsync(EsOptions options, TextWriter stdout, TextWriter stderr, CancellationToken token)
@@ -42,6 +58,50 @@ internal static class EsCommand
         {
             stderr.WriteLine($"idshalfopen: {e.Message}");
             return ExitCodes.UsageError;
+        }
+    }
+
+    /// <summary>
+    /// Ships what the spool holds, oldest first, through the same shipper as replay (409 counts as already delivered,
+    /// refusals go to the dead-letter file), waiting up to the timeout; the spool keeps whatever is left.
+    /// </summary>
+    internal static int RunDrain(EsReplayOptions options, TextWriter stdout, TextWriter stderr, CancellationToken token)
+    {
+        // Opening would create a missing spool; for a drain that is a mistyped path, not an empty spool.
+        if (!Directory.Exists(options.SpoolDirectory))
+        {
+            stderr.WriteLine($"idshalfopen: there is no spool at '{options.SpoolDirectory}'");
+            return ExitCodes.UsageError;
+        }
+
+        EsOutput output;
+        try
+        {
+            // The sensor name would go into documents written now; a drain writes none, it only ships the spool's.
+            output = EsOutput.Open(options, SensorInfo.ForThisHost(), stderr, token: token);
+        }
+        catch (ElasticsearchException e)
+        {
+            stderr.WriteLine($"idshalfopen: {e.Message}; the spool is kept");
+            return Undelivered;
+        }
+        catch (IOException e)
+        {
+            stderr.WriteLine($"idshalfopen: {e.Message}");
+            return ExitCodes.UsageError;
+        }
+
+        using (output)
+        {
+            var c = CultureInfo.InvariantCulture;
+            stdout.WriteLine(string.Create(c, $"spool       {options.SpoolDirectory}: {output.HeldAtOpen:N0} documents to ship"));
+            var es = output.Finish(token);
+            stdout.WriteLine(string.Create(c, $"elasticsearch {es.Url}: delivered {es.Delivered:N0}, duplicates {es.Duplicates:N0}, dead-lettered {es.DeadLettered:N0}, left in spool {es.Spooled:N0}"));
+            if (es.DeadLetterFile is { } dead) stdout.WriteLine($"  dead letters in {dead}");
+            if (token.IsCancellationRequested) return ExitCodes.Interrupted;
+            if (es.Complete) return ExitCodes.Success;
+            stderr.WriteLine(string.Create(c, $"idshalfopen: warning: {es.Spooled:N0} documents not delivered to Elasticsearch in time{(es.LastError is null ? "" : $" (last error: {es.LastError})")}; they stay in the spool"));
+            return Undelivered;
         }
     }
 }
@@ -70,6 +130,15 @@ internal sealed class EsCliOptions
         command.Add(Namespace);
     }
 
+    /// <summary>What <c>es drain</c> takes: no namespace (each spooled document already names its data stream) and no connection records.</summary>
+    public void AddDrainOptions(Command command)
+    {
+        command.Add(Url);
+        command.Add(NoSetup);
+        command.Add(Timeout);
+        command.Add(Spool);
+    }
+
     public void AddReplayOptions(Command command)
     {
         AddConnectionOptions(command);
@@ -83,11 +152,14 @@ internal sealed class EsCliOptions
     /// The connection options, command line over environment. Null when they are unusable (after printing why), and
     /// null without a word when no URL is given and <paramref name="requireUrl"/> is false.
     /// </summary>
-    public EsOptions? Resolve(ParseResult parse, TextWriter stderr, bool requireUrl)
+    public EsOptions? Resolve(ParseResult parse, TextWriter stderr, bool requireUrl) =>
+        Resolve(parse.GetValue(Url), parse.GetValue(Namespace), stderr, requireUrl);
+
+    private static EsOptions? Resolve(string? url, string? ns, TextWriter stderr, bool requireUrl)
     {
         var options = EsOptions.FromEnvironment();
-        if (parse.GetValue(Url) is { Length: > 0 } url) options = options with { Url = url };
-        if (parse.GetValue(Namespace) is { Length: > 0 } ns) options = options with { Namespace = ns };
+        if (url is { Length: > 0 }) options = options with { Url = url };
+        if (ns is { Length: > 0 }) options = options with { Namespace = ns };
         if (options.Url is null && !requireUrl) return null;
         var problems = options.Validate();
         foreach (var p in problems) stderr.WriteLine($"idshalfopen: {p}");
@@ -95,6 +167,26 @@ internal sealed class EsCliOptions
     }
 
     /// <summary>Replay's Elasticsearch settings; <c>Enabled</c> false when neither --es nor IDS_ES_URL is set.</summary>
+    /// <summary><c>es drain</c>'s settings (options added by <see cref="AddDrainOptions"/>); null when unusable, after printing why.</summary>
+    public EsReplayOptions? ResolveDrain(ParseResult parse, TextWriter stderr)
+    {
+        var es = Resolve(parse.GetValue(Url), null, stderr, requireUrl: true);
+        double timeout = parse.GetValue(Timeout);
+        if (timeout < 0 || double.IsNaN(timeout))
+        {
+            stderr.WriteLine("idshalfopen: --es-timeout must not be negative");
+            return null;
+        }
+
+        return es is null ? null : new EsReplayOptions
+        {
+            Es = es,
+            Setup = !parse.GetValue(NoSetup),
+            Timeout = TimeSpan.FromSeconds(timeout),
+            SpoolDirectory = parse.GetValue(Spool) ?? DefaultSpoolDirectory,
+        };
+    }
+
     public (bool Enabled, bool Valid, EsReplayOptions? Options) ResolveReplay(ParseResult parse, TextWriter stderr)
     {
         var env = EsOptions.FromEnvironment();
@@ -184,16 +276,20 @@ internal sealed class EsOutput : IDisposable
     private readonly IDeliveryQueue _queue;
     private readonly bool _setupDone;
 
-    private EsOutput(EsReplayOptions options, EsConnection connection, IDeliveryQueue queue, EsShipper shipper, bool setupDone)
+    private EsOutput(EsReplayOptions options, EsConnection connection, IDeliveryQueue queue, EsShipper shipper, bool setupDone, long heldAtOpen)
     {
         _options = options;
         _connection = connection;
         _queue = queue;
         Shipper = shipper;
         _setupDone = setupDone;
+        HeldAtOpen = heldAtOpen;
     }
 
     public EsShipper Shipper { get; }
+
+    /// <summary>Documents an earlier run left in the spool, counted before this run's shipper could send any.</summary>
+    public long HeldAtOpen { get; }
 
     /// <summary>Connects (and sets up when asked); throws <see cref="ElasticsearchException"/> or <see cref="IOException"/> with a user-worded message.</summary>
     /// <param name="options">Where to ship, and how.</param>
@@ -224,13 +320,14 @@ internal sealed class EsOutput : IDisposable
             if (options.Setup && !deferSetup) EsSetup.InstallAsync(connection, token).GetAwaiter().GetResult();
             Func<CancellationToken, Task>? prepare = options.Setup && deferSetup ? async t => await EsSetup.InstallAsync(connection, t).ConfigureAwait(false) : null;
             var queue = OpenQueue(options.SpoolDirectory);
+            long held = queue.PendingRecords;
             var text = TextWriter.Synchronized(stderr);
             log ??= (level, message) =>
             {
                 if (level >= EsLogLevel.Warning) text.WriteLine($"idshalfopen: elasticsearch: {message}");
             };
             var shipper = new EsShipper(connection, queue, new AlertDocumentWriter(sensor), options.Connections ? new ConnectionDocumentWriter(sensor) : null, log, prepare);
-            return new EsOutput(options, connection, queue, shipper, options.Setup);
+            return new EsOutput(options, connection, queue, shipper, options.Setup, held);
         }
         catch
         {

@@ -1,9 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using IdsHalfOpen.Capture;
 using IdsHalfOpen.Cli.Replay;
 using IdsHalfOpen.Detection.Rules;
+using IdsHalfOpen.Output.Report;
 using IdsHalfOpen.Tracking;
 
 namespace IdsHalfOpen.Cli.Commands;
@@ -27,10 +29,11 @@ internal static class ReplayCommand
         var embryonic = new Option<double?>("--embryonic-timeout") { Description = "seconds an embryonic attempt lives after its last SYN-ACK (default: rules, else 30)" };
         var unanswered = new Option<double?>("--unanswered-timeout") { Description = "seconds a SYN waits for an answer (default: rules, else 30)" };
         var sensorName = new Option<string?>("--sensor-name") { Description = "observer.hostname in the documents (default: this host's name)" };
-        var quiet = new Option<bool>("--quiet", "-q") { Description = "print nothing but errors (for scripts)" };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "print nothing but errors (for scripts): no progress bar, no tables" };
+        var report = new Option<FileInfo?>("--report") { Description = "write a self-contained HTML report (charts over packet time, alerts, outcomes) to this file" };
         var command = new Command("replay", "Replay capture files offline: decode, track every handshake, detect floods and scans")
         {
-            files, statsJson, alerts, connLog, rules, shards, maxEntries, embryonic, unanswered, sensorName, quiet,
+            files, statsJson, alerts, connLog, rules, shards, maxEntries, embryonic, unanswered, sensorName, quiet, report,
         };
         var es = new EsCliOptions();
         es.AddReplayOptions(command);
@@ -60,6 +63,8 @@ internal static class ReplayCommand
                 return Task.FromResult(ExitCodes.UsageError);
             }
 
+            bool isQuiet = parse.GetValue(quiet);
+            string? reportPath = parse.GetValue(report)?.FullName;
             var options = new ReplayOptions
             {
                 Shards = shardCount,
@@ -70,10 +75,17 @@ internal static class ReplayCommand
                 SensorName = parse.GetValue(sensorName),
                 Elasticsearch = esOptions,
             };
-            bool isQuiet = parse.GetValue(quiet);
             bool dataOnStdout = options.AlertsPath == "-" || options.ConnLogPath == "-";
             var text = isQuiet ? TextWriter.Null : dataOnStdout ? Console.Error : Console.Out;
-            return Task.FromResult(Run(parse.GetRequiredValue(files), parse.GetValue(statsJson), options, text, Console.Error, Console.OpenStandardOutput(), token));
+            bool textIsTerminal = dataOnStdout ? !Console.IsErrorRedirected : !Console.IsOutputRedirected;
+            var presentation = new ReplayPresentation
+            {
+                // Progress only where someone watches: a terminal on stderr, and never for scripts (--quiet).
+                Progress = !isQuiet && !Console.IsErrorRedirected ? ReplayConsole.Create(Console.Error, terminal: true) : null,
+                Tables = isQuiet ? null : ReplayConsole.Create(text, textIsTerminal),
+                ReportPath = reportPath,
+            };
+            return Task.FromResult(Run(parse.GetRequiredValue(files), parse.GetValue(statsJson), options, text, Console.Error, Console.OpenStandardOutput(), token, presentation));
         });
         return command;
     }
@@ -88,8 +100,13 @@ internal static class ReplayCommand
         return result.Success ? result.RuleSet : null;
     }
 
-    internal static int Run(FileInfo[] files, FileInfo? statsJson, ReplayOptions options, TextWriter text, TextWriter stderr, Stream stdout, CancellationToken token)
+    internal static int Run(FileInfo[] files, FileInfo? statsJson, ReplayOptions options, TextWriter text, TextWriter stderr, Stream stdout, CancellationToken token,
+        ReplayPresentation? presentation = null)
     {
+        presentation ??= ReplayPresentation.None;
+
+        // The tables and the report read gauges sampled along the way; without either, nothing is sampled.
+        if (presentation.Tables is not null || presentation.ReportPath is not null) options = options with { SampleGauges = true };
         ReplayRunner runner;
         try
         {
@@ -105,24 +122,37 @@ internal static class ReplayCommand
         var clock = ReplayRunner.StartClock();
         int exit = ExitCodes.Success;
         var read = new List<string>();
-        foreach (var file in files)
+        void ReadAll(Func<string, Action<long, long, long>?> progressFor, Action<string> error)
         {
-            try
+            foreach (var file in files)
             {
-                runner.Run(file.FullName, token);
-                read.Add(file.FullName);
+                try
+                {
+                    runner.Run(file.FullName, token, progressFor(file.FullName));
+                    read.Add(file.FullName);
+                }
+                catch (CaptureException e)
+                {
+                    error($"idshalfopen: {e.Message}");
+                    exit = ExitCodes.InputError;
+                }
+                catch (OperationCanceledException)
+                {
+                    error("idshalfopen: interrupted; the figures below cover what was read");
+                    exit = ExitCodes.Interrupted;
+                    break;
+                }
             }
-            catch (CaptureException e)
-            {
-                stderr.WriteLine($"idshalfopen: {e.Message}");
-                exit = ExitCodes.InputError;
-            }
-            catch (OperationCanceledException)
-            {
-                stderr.WriteLine("idshalfopen: interrupted; the figures below cover what was read");
-                exit = ExitCodes.Interrupted;
-                break;
-            }
+        }
+
+        if (presentation.Progress is { } progress)
+        {
+            // Messages go through the live display so they print above the bars instead of through them.
+            ReplayConsole.WithProgress(progress, fileProgress => ReadAll(fileProgress, m => progress.Write(new Spectre.Console.Text(m + "\n"))));
+        }
+        else
+        {
+            ReadAll(_ => null, stderr.WriteLine);
         }
 
         runner.Complete();
@@ -136,6 +166,27 @@ internal static class ReplayCommand
         if (exit == ExitCodes.Success && summary.Problems.Count > 0) exit = ExitCodes.DamagedInput;
 
         WriteText(summary, text);
+        var attacks = runner.Attacks();
+        if (presentation.Tables is { } tables) ReplayConsole.WriteTables(tables, summary, attacks, runner.Gauges(10));
+        if (presentation.ReportPath is { } reportPath)
+        {
+            try
+            {
+                var model = ReplayReportBuilder.Build(summary, attacks, runner.Gauges(ReplayReportBuilder.ChartServices));
+                using (var w = new StreamWriter(reportPath, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)))
+                {
+                    HtmlReportWriter.Write(model, w);
+                }
+
+                text.WriteLine($"report      {reportPath}");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                stderr.WriteLine($"idshalfopen: cannot write {reportPath}: {e.Message}");
+                return ExitCodes.UsageError;
+            }
+        }
+
         if (statsJson is not null)
         {
             try

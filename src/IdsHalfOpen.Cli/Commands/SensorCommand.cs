@@ -39,7 +39,8 @@ internal static class SensorCommand
         var metrics = new Option<string?>("--metrics") { Description = "serve Prometheus metrics on ADDRESS:PORT (or PORT, on loopback), e.g. 127.0.0.1:9108" };
         var statsInterval = new Option<double?>("--stats-interval") { Description = "seconds between stats lines in the log (default 60; 0: none)" };
         var filter = new Option<string?>("--filter") { Description = "BPF capture filter, e.g. 'tcp or icmp or icmp6'" };
-        var snaplen = new Option<int?>("--snaplen") { Description = "bytes captured per packet (default 262144; 128 is enough for handshakes)" };
+        var snaplen = new Option<int?>("--snaplen") { Description = "bytes captured per packet (default 512: every header the sensor reads)" };
+        var immediate = new Option<bool>("--immediate") { Description = "hand each packet over as it arrives instead of in blocks of at most 100 ms (more wake-ups under a flood)" };
         var buffer = new Option<int?>("--buffer-mib") { Description = "kernel capture buffer in MiB (default 64)" };
         var noPromisc = new Option<bool>("--no-promiscuous") { Description = "do not put the interface in promiscuous mode" };
         var shards = new Option<int?>("--shards") { Description = "tracker shard threads (default 1)" };
@@ -49,7 +50,7 @@ internal static class SensorCommand
         var es = new EsCliOptions();
         var command = new Command("sensor", "Watch an interface live: track every handshake, detect SYN floods and half-open scans, until SIGTERM or Ctrl-C")
         {
-            iface, config, rules, alerts, connLog, metrics, statsInterval, filter, snaplen, buffer, noPromisc, shards, maxEntries, sensorName, noWatch,
+            iface, config, rules, alerts, connLog, metrics, statsInterval, filter, snaplen, immediate, buffer, noPromisc, shards, maxEntries, sensorName, noWatch,
         };
         es.AddConnectionOptions(command);
         command.Add(es.Connections);
@@ -72,6 +73,7 @@ internal static class SensorCommand
             }
 
             if (parse.GetValue(noPromisc)) overrides["Sensor:Promiscuous"] = "false";
+            if (parse.GetValue(immediate)) overrides["Sensor:Immediate"] = "true";
             if (parse.GetValue(noWatch)) overrides["Sensor:WatchRules"] = "false";
             if (parse.GetValue(es.Connections)) overrides["Sensor:Elasticsearch:Connections"] = "true";
             if (parse.GetValue(es.NoSetup)) overrides["Sensor:Elasticsearch:Setup"] = "false";
@@ -178,6 +180,8 @@ internal static class SensorCommand
             source ??= LivePacketSource.Open(new LiveCaptureOptions(s.Interface!)
             {
                 SnapLength = s.SnapLength,
+                ImmediateMode = s.Immediate,
+                ReadTimeoutMs = s.BlockTimeoutMs, // also bounds how long libpcap holds a block
                 Promiscuous = s.Promiscuous,
                 BufferSizeBytes = s.BufferMiB << 20,
                 Filter = s.Filter,

@@ -28,6 +28,9 @@ internal sealed record ReplayOptions
     /// <summary>observer.hostname in documents (fixed in golden tests so outputs compare across machines).</summary>
     public string? SensorName { get; init; }
 
+    /// <summary>Sample gauges over packet time (for the end-of-run tables and <c>--report</c>); off for scripts.</summary>
+    public bool SampleGauges { get; init; }
+
     /// <summary>Ship to Elasticsearch (--es or IDS_ES_URL); null when not asked.</summary>
     public EsReplayOptions? Elasticsearch { get; init; }
 }

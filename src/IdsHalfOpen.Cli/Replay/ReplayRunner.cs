@@ -8,6 +8,7 @@ using IdsHalfOpen.Detection.Engine;
 using IdsHalfOpen.Output.Ecs;
 using IdsHalfOpen.Output.Elasticsearch;
 using IdsHalfOpen.Output.JsonLines;
+using IdsHalfOpen.Output.Report;
 using IdsHalfOpen.Tracking;
 using IdsHalfOpen.Tracking.Sharding;
 
@@ -23,6 +24,7 @@ internal sealed class ReplayRunner : IDetectionOutput, IDisposable
     private readonly ReplayOptions _options;
     private readonly ShardedTracker _tracker;
     private readonly DetectionEngine _engine;
+    private readonly GaugeSampler? _sampler;
     private readonly JsonLinesWriter? _alertLines;
     private readonly JsonLinesWriter? _connLines;
     private readonly AlertDocumentWriter _alertDocuments;
@@ -56,6 +58,7 @@ internal sealed class ReplayRunner : IDetectionOutput, IDisposable
         bool onReader = options.Shards == 1 && Environment.ProcessorCount <= 2;
         _tracker = new ShardedTracker(options.Tracker, new ShardingOptions { Shards = options.Shards, Backpressure = BackpressureMode.Wait, TrackOnProducer = onReader });
         _engine = new DetectionEngine(options.Rules, new DetectionOptions { EmbryonicTimeout = options.Tracker.EmbryonicTimeout }, this);
+        if (options.SampleGauges) _sampler = new GaugeSampler(_engine);
         _consumer = new Thread(Consume) { IsBackground = true, Name = "idshalfopen-detection" };
         _consumer.Start();
     }
@@ -64,10 +67,14 @@ internal sealed class ReplayRunner : IDetectionOutput, IDisposable
 
     public List<string> Problems { get; } = [];
 
-    /// <summary>Replays one file. A file that cannot be opened throws <see cref="CaptureException"/> before any packet is read.</summary>
-    public void Run(string path, CancellationToken cancellationToken)
+    /// <summary>
+    /// Replays one file. A file that cannot be opened throws <see cref="CaptureException"/> before any packet is read.
+    /// <paramref name="progress"/> gets (bytes of the file read, file size or -1, frames) every 64K frames and at the end.
+    /// </summary>
+    public void Run(string path, CancellationToken cancellationToken, Action<long, long, long>? progress = null)
     {
         using IPacketSource source = OfflineSource.Open(path);
+        var position = source as IReadProgress;
         var decoder = _decoder;
         var tracker = _tracker;
         long n = 0;
@@ -75,16 +82,26 @@ internal sealed class ReplayRunner : IDetectionOutput, IDisposable
         {
             if (decoder.TryDecode(in frame, out TcpPacket packet, out _)) tracker.Post(in packet);
 
-            // Checking the token per packet costs more than decoding a small frame; every 64K frames is plenty.
+            // Checking the token per packet costs more than decoding a small frame; every 64K frames is plenty, for the
+            // progress display too.
             if ((++n & 0xFFFF) == 0)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 if (_consumerFailure is not null) break;
+                if (progress is not null && position is not null) progress(position.BytesRead, position.TotalBytes, n);
             }
         }
 
+        if (progress is not null && position is not null) progress(position.TotalBytes, position.TotalBytes, n);
         if (source.Problem is { } problem) Problems.Add(problem.ToString());
     }
+
+    /// <summary>After <see cref="Complete"/>: every attack in start order (then id), as the report shows it.</summary>
+    public IReadOnlyList<ReportAlert> Attacks() =>
+        [.. _attackStarts.OrderBy(kv => kv.Value.StartNs).ThenBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => ReportAlert.From(kv.Value, _attackLatest[kv.Key]))];
+
+    /// <summary>After <see cref="Complete"/>: the sampled gauges of the <paramref name="topServices"/> busiest services; null when not sampling.</summary>
+    public GaugeSeries? Gauges(int topServices) => _sampler?.Snapshot(topServices);
 
     /// <summary>No more input: the tracker reports open attempts, the engine ends open attacks, sinks are flushed.</summary>
     public void Complete()
@@ -170,8 +187,16 @@ internal sealed class ReplayRunner : IDetectionOutput, IDisposable
     {
         try
         {
-            _tracker.Consume(_engine);
-            _engine.Finish(_tracker.ClockNs);
+            if (_sampler is null)
+            {
+                _tracker.Consume(_engine);
+                _engine.Finish(_tracker.ClockNs);
+            }
+            else
+            {
+                _tracker.Consume(_sampler);
+                _sampler.Finish(_tracker.ClockNs);
+            }
         }
         catch (Exception e)
         {

@@ -17,7 +17,26 @@ internal sealed class SensorSettings
     /// <summary>Optional BPF filter, e.g. "tcp or icmp or icmp6".</summary>
     public string? Filter { get; set; }
 
-    public int SnapLength { get; set; } = 262144;
+    /// <summary>
+    /// Bytes kept of each frame. The sensor reads headers only: 512 holds Ethernet with stacked VLAN/MPLS tags, IPv6
+    /// with extension headers, TCP with every option, and an ICMP error's quote. It also sizes the kernel ring's slots
+    /// (in immediate mode one slot per packet), so whole frames (262144) would leave a 64 MiB ring 256 slots.
+    /// </summary>
+    public int SnapLength { get; set; } = 512;
+
+    /// <summary>
+    /// Hand each packet over as it arrives. Off (the default), the kernel fills blocks and hands them over when full or
+    /// after at most 100 ms: far fewer wake-ups under a flood (measured: no drops at several times the rate), for at
+    /// most 100 ms of latency, well inside the sensor's one-second alert budget.
+    /// </summary>
+    public bool Immediate { get; set; }
+
+    /// <summary>
+    /// Without <see cref="Immediate"/>: the longest a packet waits in a kernel block, in milliseconds (1..100). Short
+    /// enough that the embryonic gauge trails the kernel's own count by a few milliseconds of SYNs, long enough that a
+    /// flood still arrives in full blocks.
+    /// </summary>
+    public int BlockTimeoutMs { get; set; } = 20;
 
     /// <summary>Kernel capture buffer in MiB: what absorbs bursts while the reader is busy.</summary>
     public int BufferMiB { get; set; } = 64;
@@ -70,6 +89,7 @@ internal sealed class SensorSettings
         var problems = new List<string>();
         if (string.IsNullOrWhiteSpace(Interface)) problems.Add("no capture interface: give --interface IF (or Sensor:Interface in appsettings.json, or IDSHALFOPEN__Sensor__Interface)");
         if (SnapLength is < 64 or > 262144) problems.Add($"snap length {SnapLength} is outside 64..262144");
+        if (BlockTimeoutMs is < 1 or > 100) problems.Add($"block timeout {BlockTimeoutMs} ms is outside 1..100");
         if (BufferMiB is < 1 or > 4096) problems.Add($"capture buffer {BufferMiB} MiB is outside 1..4096");
         if (Shards is < 1 or > 256) problems.Add($"shards {Shards} is outside 1..256");
         if (MaxEntries < 1) problems.Add("max entries must be positive");

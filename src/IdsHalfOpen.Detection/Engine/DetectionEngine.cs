@@ -23,7 +23,7 @@ public interface IDetectionOutput
 /// end after the quiet period). Single-threaded and driven only by packet time, so a replay gives the same alerts every
 /// time and for every shard count.
 /// </summary>
-public sealed class DetectionEngine : ITrackerEventHandler
+public sealed partial class DetectionEngine : ITrackerEventHandler
 {
     private const long NsPerSecond = 1_000_000_000L;
     private readonly DetectionOptions _options;

@@ -53,6 +53,9 @@ internal sealed class TargetStats
     /// <summary>Windowed SYN rate at <paramref name="nowNs"/> (0 when no SYN was ever counted), without making the window.</summary>
     public double SynRate(long nowNs) => _syn?.RatePerSecond(nowNs) ?? 0;
 
+    /// <summary><see cref="SynRate"/> without advancing the window (see <see cref="RateWindow.PeekRatePerSecond"/>).</summary>
+    public double PeekSynRate(long nowNs) => _syn?.PeekRatePerSecond(nowNs) ?? 0;
+
     public double SynAckRate(long nowNs) => _synAck?.RatePerSecond(nowNs) ?? 0;
 
     public long BackscatterCount(long nowNs) => _backscatter?.WindowCount(nowNs) ?? 0;

@@ -101,6 +101,27 @@ public sealed class RateWindow
     public double RatePerSecond(long nowNs) => WindowCount(nowNs) * _perSecond;
 
     /// <summary>
+    /// The rate <see cref="RatePerSecond"/> would return at <paramref name="nowNs"/>, without advancing the window: for
+    /// observers (reports) that must not change what the detection stage later computes. A time before the window's
+    /// current bucket reads the current count.
+    /// </summary>
+    public double PeekRatePerSecond(long nowNs)
+    {
+        if (!_started || nowNs < _bucketEndNs) return _windowCount * _perSecond;
+        long steps = TimeBuckets.FloorDiv(nowNs, _bucketWidthNs) - _currentBucket;
+        if (steps >= _buckets.Length) return 0;
+        long count = _windowCount;
+        int head = _head;
+        for (long i = 0; i < steps; i++)
+        {
+            head = head + 1 == _buckets.Length ? 0 : head + 1;
+            count -= _buckets[head];
+        }
+
+        return count * _perSecond;
+    }
+
+    /// <summary>
     /// Average rate over the measurement period up to <paramref name="nowNs"/>, in events per second. The duration is
     /// taken as at least one window so that a short burst does not read as an enormous average.
     /// </summary>

@@ -49,6 +49,9 @@ internal sealed class FakeElasticsearch : IAsyncDisposable
     private readonly Lock _diceGate = new();
     private long _requests;
     private long _bulkRequests;
+    private long _heldBulks;
+    private long? _holdBulksAfter;
+    private TaskCompletionSource _release = NewRelease();
 
     private FakeElasticsearch(WebApplication app, FakeElasticsearchOptions options, FakeStore store, Uri url)
     {
@@ -89,6 +92,38 @@ internal sealed class FakeElasticsearch : IAsyncDisposable
     /// <summary>Added before every answer.</summary>
     public TimeSpan Latency { get; set; }
 
+    /// <summary>
+    /// Once the store holds at least this many documents, a bulk request is read but left unanswered until this is set
+    /// back to null (then it is carried out) or its client goes away: delivery provably stopped half-way, e.g. to kill
+    /// the client then. Null (the default) holds nothing.
+    /// </summary>
+    public long? HoldBulksAfter
+    {
+        get
+        {
+            lock (_diceGate) return _holdBulksAfter;
+        }
+
+        set
+        {
+            TaskCompletionSource? released = null;
+            lock (_diceGate)
+            {
+                _holdBulksAfter = value;
+                if (value is null)
+                {
+                    released = _release;
+                    _release = NewRelease();
+                }
+            }
+
+            released?.TrySetResult();
+        }
+    }
+
+    /// <summary>Bulk requests waiting unanswered because of <see cref="HoldBulksAfter"/>.</summary>
+    public long HeldBulks => Interlocked.Read(ref _heldBulks);
+
     public long Requests => Interlocked.Read(ref _requests);
 
     public long BulkRequests => Interlocked.Read(ref _bulkRequests);
@@ -126,6 +161,34 @@ internal sealed class FakeElasticsearch : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+    }
+
+    private static TaskCompletionSource NewRelease() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Waits while <see cref="HoldBulksAfter"/> says so; false when the client went away meanwhile.</summary>
+    private async Task<bool> WaitWhileHeldAsync(HttpContext context)
+    {
+        Task release;
+        lock (_diceGate)
+        {
+            if (_holdBulksAfter is not { } limit || Store.DocumentCount < limit) return true;
+            release = _release.Task;
+        }
+
+        Interlocked.Increment(ref _heldBulks);
+        try
+        {
+            await release.WaitAsync(context.RequestAborted);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _heldBulks);
+        }
     }
 
     private bool Roll(double probability)
@@ -316,6 +379,7 @@ internal sealed class FakeElasticsearch : IAsyncDisposable
         }
 
         byte[] body = await ReadBodyAsync(request);
+        if (!await WaitWhileHeldAsync(context)) return;
         if (Roll(ResetBeforeRate))
         {
             context.Abort();
@@ -543,6 +607,19 @@ internal sealed class FakeStore
     private readonly Dictionary<string, string> _templates = new(StringComparer.Ordinal);
     private readonly Dictionary<string, FakeIndex> _indices = new(StringComparer.Ordinal);
     private long _seqNo;
+    private long _conflicts;
+
+    /// <summary>Documents stored, in all indices together.</summary>
+    public long DocumentCount
+    {
+        get
+        {
+            lock (_gate) return _indices.Values.Sum(i => i.Documents.Count);
+        }
+    }
+
+    /// <summary>create operations answered 409 because their _id was already stored.</summary>
+    public long Conflicts => Interlocked.Read(ref _conflicts);
 
     public IReadOnlyDictionary<string, string> Policies
     {
@@ -697,6 +774,7 @@ internal sealed class FakeStore
             string id = operation.Id ?? Guid.NewGuid().ToString("N")[..20];
             if (operation.Op == "create" && index.Documents.ContainsKey(id))
             {
+                Interlocked.Increment(ref _conflicts);
                 return new FakeItemResult(index.BackingIndex, id, 409, new FakeItemError(409, "version_conflict_engine_exception", $"[{id}]: version conflict, document already exists (current version [1])"));
             }
 

@@ -91,6 +91,25 @@ public sealed class FakeElasticsearchTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Bulk_HoldBulksAfterReached_UnansweredUntilReleased()
+    {
+        _fake.HoldBulksAfter = 1;
+        var (status, _, _) = await Send(HttpMethod.Post, "/_bulk", Alert("a"));
+        Assert.Equal(HttpStatusCode.OK, status);
+        var held = Send(HttpMethod.Post, "/_bulk", Alert("b") + Alert("a"));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (_fake.HeldBulks == 0 && clock.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(10);
+        Assert.Equal(1, _fake.HeldBulks);
+        Assert.False(held.IsCompleted);
+        Assert.Equal(1, _fake.Store.DocumentCount);
+
+        _fake.HoldBulksAfter = null;
+        var (_, answer, _) = await held.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal([201, 409], answer.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("create").GetProperty("status").GetInt32()));
+        Assert.Equal((2L, 1L, 0L), (_fake.Store.DocumentCount, _fake.Store.Conflicts, _fake.HeldBulks));
+    }
+
+    [Fact]
     public async Task Bulk_IndexAction_PerItem400WithExactReason()
     {
         string body = Alert("a").Replace("{\"create\":", "{\"index\":", StringComparison.Ordinal);
