@@ -241,6 +241,42 @@ public sealed partial class SynFloodLab : IDisposable
         return n;
     }
 
+    /// <summary>
+    /// Waits (bounded) until the SYN_RECV count stops moving, as after a replay the last SYNs may still be in the
+    /// victim's backlog queue; returns the count.
+    /// </summary>
+    public int StableSynRecvCount(int port = ServicePort, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(3));
+        int last = SynRecvCount(port);
+        while (DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(150);
+            int now = SynRecvCount(port);
+            if (now == last) return now;
+            last = now;
+        }
+
+        return last;
+    }
+
+    /// <summary>
+    /// Packets the kernel dropped because a CPU's input backlog was full (/proc/net/softnet_stat, second column, all
+    /// CPUs). Global, not per namespace: a veth delivers through that backlog, so on a loaded machine some replayed
+    /// frames may die there before any capture or socket sees them.
+    /// </summary>
+    public static long BacklogDrops()
+    {
+        long sum = 0;
+        foreach (var line in File.ReadLines("/proc/net/softnet_stat"))
+        {
+            var cols = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (cols.Length > 1) sum += long.Parse(cols[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+        }
+
+        return sum;
+    }
+
     /// <summary>One ordinary HTTP request from the client address; returns the HTTP code (000 when it failed).</summary>
     public string Curl(int port = ServicePort)
     {
