@@ -12,10 +12,12 @@ namespace IdsHalfOpen.Cli.Sensor;
 /// <item>IHO-9001, capture drops: over the last window, packets lost by the kernel, the interface or our own stages are
 /// more than <see cref="SensorHealthSettings.DropRatio"/> of what arrived (and at least <see cref="SensorHealthSettings.MinDrops"/>).
 /// Figures from such a time are lower bounds.</item>
-/// <item>IHO-9002, one-directional mirror: over the last window, SYNs and SYN-ACKs were both seen but not one SYN-ACK
-/// answered a SYN seen here, or SYN-ACKs were seen and no SYN at all. The mirror (or tap) carries one direction only,
-/// so handshakes can never be followed and embryonic counts mean nothing. A mirror that carries only SYNs looks like a
-/// flood on a silent host, which the SYN-rate rule reports; it is not guessed at here.</item>
+/// <item>IHO-9002, one-directional mirror: over the last window, new attempts (SYNs) and unsolicited SYN-ACKs or RSTs
+/// (toward hosts whose SYN was not seen) were both seen, and not one SYN-ACK answered a SYN seen here. The mirror (or
+/// tap) carries one direction only, so handshakes can never be followed and embryonic counts mean nothing. Unsolicited
+/// answers alone are backscatter (a rule of its own), and SYNs alone look like a flood on a silent host, which the
+/// SYN-rate rule reports: neither is guessed at here. All three counts come from the tracker's events, so they describe
+/// the same packets (SYN-ACK retransmissions of known attempts are not unsolicited).</item>
 /// </list>
 /// Checked on the detection thread once per snapshot, on wall time (drops and mirrors are facts about the sensor now).
 /// </summary>
@@ -39,10 +41,10 @@ internal sealed class SensorHealthMonitor(SensorHealthSettings settings, string 
         public long LastUpdateTicks;
     }
 
-    public void Check(SensorMetricsSnapshot s, long syn, long synAck, long answered, long clockNs, long wallTicks)
+    public void Check(SensorMetricsSnapshot s, long syn, long unsolicited, long answered, long clockNs, long wallTicks)
     {
         long drops = s.CaptureDropped + s.InterfaceDropped + s.StageDropped.Values.Sum();
-        var now = new Sample(wallTicks, s.PacketsReceived, drops, syn, synAck, answered);
+        var now = new Sample(wallTicks, s.PacketsReceived, drops, syn, unsolicited, answered);
         long windowTicks = (long)(settings.Window * Stopwatch.Frequency);
         while (_history.Count > 1 && now.WallTicks - _history.Peek().WallTicks > windowTicks) _history.Dequeue();
         var first = _history.Count > 0 ? _history.Peek() : now;
@@ -62,9 +64,9 @@ internal sealed class SensorHealthMonitor(SensorHealthSettings settings, string 
         long dSynAck = now.SynAck - first.SynAck;
         long dAnswered = now.Answered - first.Answered;
         long min = settings.OneWayMinPackets;
-        bool oneWay = dAnswered == 0 && ((dSyn >= min && dSynAck >= min) || (dSynAck >= min && dSyn == 0));
+        bool oneWay = dAnswered == 0 && dSyn >= min && dSynAck >= min;
         Evaluate(ref _oneWay, OneWayRule, oneWay, dSyn + dSynAck, clockNs, wallTicks,
-            string.Create(c, $"one-directional mirror on {interfaceName}? {dSyn:N0} SYNs and {dSynAck:N0} SYN-ACKs in the last {seconds:0} s, none of them paired"));
+            string.Create(c, $"one-directional mirror on {interfaceName}? {dSyn:N0} new attempts and {dSynAck:N0} unsolicited answers in the last {seconds:0} s, no handshake paired"));
     }
 
     /// <summary>The pipeline stops: open events end.</summary>

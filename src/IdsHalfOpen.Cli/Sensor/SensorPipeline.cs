@@ -74,6 +74,8 @@ internal sealed partial class SensorPipeline : IDetectionOutput, ITrackerEventHa
     private volatile bool _stopRequested;
     private long _nextSnapshotTicks;
     private long _answered;
+    private long _attemptsStarted;
+    private long _unsolicited;
     private long _ruleReloads;
     private long _ruleReloadFailures;
     private bool _sinksDirty;
@@ -212,7 +214,10 @@ internal sealed partial class SensorPipeline : IDetectionOutput, ITrackerEventHa
 
     public void OnEvent(in TrackerEvent e)
     {
+        // Counted here, on the thread that pairs them, so the three counts of a health check describe the same events.
         if (e.Kind == TrackerEventKind.Answered) _answered++;
+        else if (e.Kind == TrackerEventKind.AttemptStarted) _attemptsStarted++;
+        else if (e.Kind == TrackerEventKind.Backscatter) _unsolicited++;
         _engine.OnEvent(in e);
     }
 
@@ -238,7 +243,7 @@ internal sealed partial class SensorPipeline : IDetectionOutput, ITrackerEventHa
         {
             _nextSnapshotTicks = now + (long)(_options.SnapshotInterval.TotalSeconds * Stopwatch.Frequency);
             var snapshot = Publish();
-            _health.Check(snapshot, _decoder.Statistics.Syn, _decoder.Statistics.SynAck, _answered, _engine.Clock, _time.GetTimestamp());
+            _health.Check(snapshot, _attemptsStarted, _unsolicited, _answered, _engine.Clock, _time.GetTimestamp());
         }
     }
 

@@ -96,6 +96,19 @@ public sealed class SensorHealthMonitorTests : IDisposable
     }
 
     [Fact]
+    public void Check_UnsolicitedAnswersOnly_NoOneWayEvent()
+    {
+        // Backscatter (or the SYN-ACK retransmissions after a spoofed flood): answers without SYNs are not a mirror fault.
+        string alerts = _fx.Path_("h.jsonl");
+        using (var h = new Harness(alerts))
+        {
+            for (int i = 1; i <= 20; i++) h.Second(frames: i * 100, dropped: 0, syn: 0, synAck: i * 50, answered: 0);
+        }
+
+        Assert.Empty(Lines(alerts));
+    }
+
+    [Fact]
     public void Check_PairedHandshakes_NoOneWayEvent()
     {
         string alerts = _fx.Path_("h.jsonl");
