@@ -224,6 +224,10 @@ internal sealed unsafe class CaptureBuffer : IDisposable
         _view = view;
         _base = p + view.PointerOffset;
         _end = size;
+
+        // Every byte of the window is read once, front to back: mapping its pages in one call is cheaper than taking a
+        // page fault every few records (fault-around maps only 64 KiB at a time). Advice only; a failure changes nothing.
+        if (OperatingSystem.IsLinux()) _ = MappingNative.madvise(p, (nuint)(size + view.PointerOffset), MappingNative.MadvPopulateRead);
     }
 
     private void ReleaseView()
