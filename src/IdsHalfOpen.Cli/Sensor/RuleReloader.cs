@@ -41,9 +41,6 @@ internal sealed partial class RuleReloader : IDisposable
         }
     }
 
-    /// <summary>Reloads served so far (successful or not); for tests.</summary>
-    public int Attempts { get; private set; }
-
     public void Start()
     {
         // SIGHUP's default action ends the process: handle it even without rule files, and say there is nothing to reload.
@@ -63,7 +60,6 @@ internal sealed partial class RuleReloader : IDisposable
     {
         lock (_gate)
         {
-            Attempts++;
             if (_path is null)
             {
                 LogNothingToReload(trigger);
