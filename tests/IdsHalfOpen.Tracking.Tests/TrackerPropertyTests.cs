@@ -152,9 +152,29 @@ public class TrackerPropertyTests
         }
     }
 
-    internal static string RunSharded(IEnumerable<TcpPacket> traffic, int shards, int epoch, bool onProducer = false)
+    /// <summary>
+    /// Tracked on the producer with several shards, an end-of-capture flush of more parts than a shard's queue holds:
+    /// flushed one shard after the other on the producer, the first shard waited on its full queue while the consumer
+    /// waited for the second shard's first part (a hang found by the stage benchmark).
+    /// </summary>
+    [Fact]
+    public async Task ShardedTracker_TrackOnProducerFlushLongerThanQueue_Completes()
     {
-        using var sharded = new ShardedTracker(new TrackerOptions { UnansweredTimeout = TimeSpan.FromSeconds(5) }, new ShardingOptions { Shards = shards, EpochPackets = epoch, TrackOnProducer = onProducer });
+        var traffic = new List<TcpPacket>();
+        for (int i = 0; i < 70_000; i++)
+        {
+            traffic.Add(Pkt.Make($"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}", (ushort)(1024 + (i % 50_000)), "10.200.0.1", 80, Pkt.Syn, (uint)i * 7, 0, i * 1e-5));
+        }
+
+        string reference = RunSharded(traffic, 1, epoch: 4096);
+        var run = Task.Run(() => RunSharded(traffic, 2, epoch: 4096, onProducer: true, queueDepth: 1));
+        string sharded = await run.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(reference == sharded, "--shards 2 on the producer differs from --shards 1");
+    }
+
+    internal static string RunSharded(IEnumerable<TcpPacket> traffic, int shards, int epoch, bool onProducer = false, int queueDepth = 16)
+    {
+        using var sharded = new ShardedTracker(new TrackerOptions { UnansweredTimeout = TimeSpan.FromSeconds(5) }, new ShardingOptions { Shards = shards, EpochPackets = epoch, TrackOnProducer = onProducer, QueueDepth = queueDepth });
         var collector = new Collector();
         var consumer = Task.Run(() => sharded.Consume(collector));
         foreach (var p in traffic) sharded.Post(in p);
