@@ -40,7 +40,7 @@ internal static class SensorCommand
         var statsInterval = new Option<double?>("--stats-interval") { Description = "seconds between stats lines in the log (default 60; 0: none)" };
         var filter = new Option<string?>("--filter") { Description = "BPF capture filter, e.g. 'tcp or icmp or icmp6'" };
         var snaplen = new Option<int?>("--snaplen") { Description = "bytes captured per packet (default 512: every header the sensor reads)" };
-        var immediate = new Option<bool>("--immediate") { Description = "hand each packet over as it arrives instead of in blocks of at most 100 ms (more wake-ups under a flood)" };
+        var immediate = new Option<bool>("--immediate") { Description = "hand each packet over as it arrives instead of in kernel blocks held at most Sensor:BlockTimeoutMs, default 20 ms (more wake-ups under a flood)" };
         var buffer = new Option<int?>("--buffer-mib") { Description = "kernel capture buffer in MiB (default 64)" };
         var noPromisc = new Option<bool>("--no-promiscuous") { Description = "do not put the interface in promiscuous mode" };
         var shards = new Option<int?>("--shards") { Description = "tracker shard threads (default 1)" };

@@ -30,7 +30,7 @@ internal sealed class SensorHealthMonitor(SensorHealthSettings settings, string 
     private Open? _drops;
     private Open? _oneWay;
 
-    private readonly record struct Sample(long WallTicks, long Frames, long Drops, long Syn, long SynAck, long Answered);
+    private readonly record struct Sample(long WallTicks, long Frames, long Drops, long Syn, long Unsolicited, long Answered);
 
     private sealed class Open(string id, long startNs)
     {
@@ -61,12 +61,12 @@ internal sealed class SensorHealthMonitor(SensorHealthSettings settings, string 
             string.Create(c, $"capture drops on {interfaceName}: {dDrops:N0} of {dFrames + dDrops:N0} packets ({ratio:P2}) in the last {seconds:0} s"));
 
         long dSyn = now.Syn - first.Syn;
-        long dSynAck = now.SynAck - first.SynAck;
+        long dUnsolicited = now.Unsolicited - first.Unsolicited;
         long dAnswered = now.Answered - first.Answered;
         long min = settings.OneWayMinPackets;
-        bool oneWay = dAnswered == 0 && dSyn >= min && dSynAck >= min;
-        Evaluate(ref _oneWay, OneWayRule, oneWay, dSyn + dSynAck, clockNs, wallTicks,
-            string.Create(c, $"one-directional mirror on {interfaceName}? {dSyn:N0} new attempts and {dSynAck:N0} unsolicited answers in the last {seconds:0} s, no handshake paired"));
+        bool oneWay = dAnswered == 0 && dSyn >= min && dUnsolicited >= min;
+        Evaluate(ref _oneWay, OneWayRule, oneWay, dSyn + dUnsolicited, clockNs, wallTicks,
+            string.Create(c, $"one-directional mirror on {interfaceName}? {dSyn:N0} new attempts and {dUnsolicited:N0} unsolicited answers in the last {seconds:0} s, no handshake paired"));
     }
 
     /// <summary>The pipeline stops: open events end.</summary>

@@ -26,8 +26,8 @@ internal sealed class SensorSettings
 
     /// <summary>
     /// Hand each packet over as it arrives. Off (the default), the kernel fills blocks and hands them over when full or
-    /// after at most 100 ms: far fewer wake-ups under a flood (measured: no drops at several times the rate), for at
-    /// most 100 ms of latency, well inside the sensor's one-second alert budget.
+    /// after <see cref="BlockTimeoutMs"/>: far fewer wake-ups under a flood (measured: no drops at several times the rate), for at
+    /// most that much latency (20 ms by default, 100 at most), well inside the sensor's one-second alert budget.
     /// </summary>
     public bool Immediate { get; set; }
 

@@ -344,19 +344,19 @@ public sealed class ShardedTracker : IDisposable
             Pending = _freeBatches.TryDequeue(out var b) ? b : new Batch();
             if (_inline)
             {
+                if (_stopped) return;
                 if (final && _owner._shardCount > 1)
                 {
                     // The end-of-capture flush comes in parts through a bounded queue, and the consumer merges all shards'
                     // parts at once: flushed one shard after another on this thread, the first shard would wait on a full
                     // queue while the consumer waits for the second. Each shard flushes on its own thread instead.
-                    if (_stopped) return;
                     _thread = new Thread(() => Guarded(batch)) { IsBackground = true, Name = "idshalfopen-shard-flush" };
                     _thread.Start();
                     return;
                 }
 
                 // Tracked on the producer's thread: no hand-off, one thread fewer competing for the cores.
-                if (!_stopped) Guarded(batch);
+                Guarded(batch);
                 return;
             }
 

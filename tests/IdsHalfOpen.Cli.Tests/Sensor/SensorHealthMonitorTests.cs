@@ -28,11 +28,11 @@ public sealed class SensorHealthMonitorTests : IDisposable
 
         public SensorSinks Sinks { get; }
 
-        public void Second(long frames, long dropped, long syn, long synAck, long answered)
+        public void Second(long frames, long dropped, long syn, long unsolicited, long answered)
         {
             _ticks += Stopwatch.Frequency;
             var s = new SensorMetricsSnapshot { PacketsReceived = frames, CaptureDropped = dropped, StageDropped = new Dictionary<string, long> { ["tracker"] = 0 } };
-            _monitor.Check(s, syn, synAck, answered, 1_700_000_000_000_000_000 + _ticks, _ticks);
+            _monitor.Check(s, syn, unsolicited, answered, 1_700_000_000_000_000_000 + _ticks, _ticks);
         }
 
         public void Dispose()
@@ -84,10 +84,10 @@ public sealed class SensorHealthMonitorTests : IDisposable
         string alerts = _fx.Path_("h.jsonl");
         using (var h = new Harness(alerts))
         {
-            for (int i = 1; i <= 10; i++) h.Second(frames: i * 100, dropped: 0, syn: i * 20, synAck: i * 20, answered: 0);
+            for (int i = 1; i <= 10; i++) h.Second(frames: i * 100, dropped: 0, syn: i * 20, unsolicited: i * 20, answered: 0);
 
             // Both directions arrive again: handshakes pair, the event ends.
-            for (int i = 11; i <= 30; i++) h.Second(frames: i * 100, dropped: 0, syn: i * 20, synAck: i * 20, answered: (i - 10) * 20);
+            for (int i = 11; i <= 30; i++) h.Second(frames: i * 100, dropped: 0, syn: i * 20, unsolicited: i * 20, answered: (i - 10) * 20);
         }
 
         var lines = Lines(alerts);
@@ -102,7 +102,7 @@ public sealed class SensorHealthMonitorTests : IDisposable
         string alerts = _fx.Path_("h.jsonl");
         using (var h = new Harness(alerts))
         {
-            for (int i = 1; i <= 20; i++) h.Second(frames: i * 100, dropped: 0, syn: 0, synAck: i * 50, answered: 0);
+            for (int i = 1; i <= 20; i++) h.Second(frames: i * 100, dropped: 0, syn: 0, unsolicited: i * 50, answered: 0);
         }
 
         Assert.Empty(Lines(alerts));
@@ -114,7 +114,7 @@ public sealed class SensorHealthMonitorTests : IDisposable
         string alerts = _fx.Path_("h.jsonl");
         using (var h = new Harness(alerts))
         {
-            for (int i = 1; i <= 20; i++) h.Second(frames: i * 100, dropped: 0, syn: i * 20, synAck: i * 20, answered: i * 19);
+            for (int i = 1; i <= 20; i++) h.Second(frames: i * 100, dropped: 0, syn: i * 20, unsolicited: i * 20, answered: i * 19);
         }
 
         Assert.Empty(Lines(alerts));
