@@ -1,6 +1,5 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics.X86;
 using IdsHalfOpen.Decoding;
 
 namespace IdsHalfOpen.Tracking;
@@ -94,15 +93,8 @@ public sealed partial class HandshakeTracker
         if (e.Next != NoEntry) Prefetch(ref _entries[e.Next]);
     }
 
-    /// <summary>
-    /// A hint to start loading the cache line of <paramref name="location"/>. A prefetch never faults, so it does not
-    /// matter that the array may move (the hint is then merely wasted); elsewhere than x86 it does nothing.
-    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Prefetch<T>(ref T location)
-    {
-        if (Sse.IsSupported) Sse.Prefetch0(Unsafe.AsPointer(ref location));
-    }
+    private static void Prefetch<T>(ref T location) => Memory.CacheHint.Prefetch(ref location);
 
     /// <summary>The entry index of <paramref name="key"/>, or <see cref="NoEntry"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -174,7 +166,7 @@ public sealed partial class HandshakeTracker
     private void GrowIndex()
     {
         var old = _slots;
-        var slots = new ulong[old.Length * 2];
+        var slots = Memory.HugePages.AllocateCleared<ulong>(old.Length * 2);
         int mask = slots.Length - 1;
         foreach (ulong s in old)
         {

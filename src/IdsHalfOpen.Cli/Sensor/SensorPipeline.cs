@@ -221,6 +221,8 @@ internal sealed partial class SensorPipeline : IDetectionOutput, ITrackerEventHa
         _engine.OnEvent(in e);
     }
 
+    public void Prefetch(in TrackerEvent upcoming) => _engine.Prefetch(in upcoming);
+
     public void OnEpochEnd(long clockNs)
     {
         _engine.OnEpochEnd(clockNs);

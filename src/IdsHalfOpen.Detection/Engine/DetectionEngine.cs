@@ -50,7 +50,7 @@ public sealed partial class DetectionEngine : ITrackerEventHandler
     private CidrSet? _scanScope;
     private readonly Dictionary<UInt128, TargetStats> _hosts = [];
     private readonly Dictionary<ServiceKey, TargetStats> _services = [];
-    private readonly Dictionary<UInt128, SourceStats> _sources = [];
+    private readonly SourceTable _sources = new();
     private readonly List<ScanSet> _scanSets = [];
     private readonly Stack<int> _freeScanSets = new();
     private readonly TargetStats _global;
@@ -157,10 +157,11 @@ public sealed partial class DetectionEngine : ITrackerEventHandler
             if (!st.Dirty) { st.Dirty = true; _dirtyServices.Add((k, st)); }
         }
 
-        foreach (var k in _sources.Keys)
+        for (int i = 0; i < _sources.Extent; i++)
         {
-            ref var src = ref CollectionsMarshal.GetValueRefOrNullRef(_sources, k);
-            if (!src.Dirty) { src.Dirty = true; _dirtySources.Add(k); }
+            if (!_sources.IsLive(i)) continue;
+            ref var src = ref _sources.ValueAt(i);
+            if (!src.Dirty) { src.Dirty = true; _dirtySources.Add(_sources.KeyAt(i)); }
         }
 
         _globalDirty = true;
@@ -246,6 +247,12 @@ public sealed partial class DetectionEngine : ITrackerEventHandler
                 OnAnomaly(in e);
                 break;
         }
+    }
+
+    /// <summary>Starts loading the source statistics an upcoming event will look up (answered and closed attempts do).</summary>
+    public void Prefetch(in TrackerEvent upcoming)
+    {
+        if (upcoming.Kind is TrackerEventKind.Answered or TrackerEventKind.Closed) _sources.Prefetch(upcoming.Client);
     }
 
     public void OnEpochEnd(long clockNs)
@@ -557,7 +564,7 @@ public sealed partial class DetectionEngine : ITrackerEventHandler
 
     private ref SourceStats SourceRef(UInt128 address, long t, bool create)
     {
-        ref var s = ref CollectionsMarshal.GetValueRefOrNullRef(_sources, address);
+        ref var s = ref _sources.GetValueRefOrNullRef(address);
         if (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref s))
         {
             if (!create) return ref s;
@@ -567,7 +574,7 @@ public sealed partial class DetectionEngine : ITrackerEventHandler
                 return ref s;
             }
 
-            s = ref CollectionsMarshal.GetValueRefOrAddDefault(_sources, address, out _);
+            s = ref _sources.Add(address);
             s.ScanSet = -1;
         }
 
@@ -669,7 +676,7 @@ public sealed partial class DetectionEngine : ITrackerEventHandler
         _dirtyServices.Clear();
         foreach (var address in _dirtySources)
         {
-            ref var s = ref CollectionsMarshal.GetValueRefOrNullRef(_sources, address);
+            ref var s = ref _sources.GetValueRefOrNullRef(address);
             if (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref s)) continue;
             s.Dirty = false;
             if (!_attacksBySource.ContainsKey(address)) EvaluateSource(address, ref s, t, degraded);
@@ -718,7 +725,7 @@ public sealed partial class DetectionEngine : ITrackerEventHandler
                 Decide(rule, ss, null, a.Destination, a.Port, Metric(rule, ss, t), t, degraded);
                 break;
             case TrackBy.Source:
-                ref var s = ref CollectionsMarshal.GetValueRefOrNullRef(_sources, a.Source!.Value);
+                ref var s = ref _sources.GetValueRefOrNullRef(a.Source!.Value);
                 double v = System.Runtime.CompilerServices.Unsafe.IsNullRef(ref s) ? 0 : SourceMetric(rule, a.Source.Value, ref s, t);
                 Decide(rule, null, a.Source, null, null, v, t, degraded);
                 break;
@@ -742,7 +749,7 @@ public sealed partial class DetectionEngine : ITrackerEventHandler
                 EvaluateTarget(_serviceRules, ss2, a.Destination.Value, a.Port, t, degraded, skipAttacked: true);
                 break;
             case TrackBy.Source:
-                ref var s2 = ref CollectionsMarshal.GetValueRefOrNullRef(_sources, a.Source!.Value);
+                ref var s2 = ref _sources.GetValueRefOrNullRef(a.Source!.Value);
                 if (!System.Runtime.CompilerServices.Unsafe.IsNullRef(ref s2)) EvaluateSource(a.Source.Value, ref s2, t, degraded, skipAttacked: true);
                 break;
         }
@@ -865,7 +872,7 @@ public sealed partial class DetectionEngine : ITrackerEventHandler
         }
         else if (a.Source is { } src)
         {
-            ref var s = ref CollectionsMarshal.GetValueRefOrNullRef(_sources, src);
+            ref var s = ref _sources.GetValueRefOrNullRef(src);
             if (!System.Runtime.CompilerServices.Unsafe.IsNullRef(ref s))
             {
                 a.LastEmbryonic = s.Embryonic;
@@ -1057,11 +1064,14 @@ public sealed partial class DetectionEngine : ITrackerEventHandler
         foreach (var k in removeHosts) _hosts.Remove(k);
         var removeServices = _services.Where(kv => !kv.Value.Dirty && kv.Value.IsIdle(nowNs, _sweepIdleNs) && !_attacksByService.ContainsKey(kv.Key)).Select(kv => kv.Key).ToList();
         foreach (var k in removeServices) _services.Remove(k);
-        var removeSources = _sources.Where(kv => !kv.Value.Dirty && kv.Value.Embryonic == 0 && !kv.Value.IsMonitor && nowNs - kv.Value.LastEventNs > _sweepIdleNs && !_attacksBySource.ContainsKey(kv.Key))
-            .Select(kv => (kv.Key, kv.Value.ScanSet)).ToList();
-        foreach (var (k, set) in removeSources)
+        // Removed in enumeration order, as a collected list did: the order later insertions reuse the positions in.
+        for (int i = 0; i < _sources.Extent; i++)
         {
-            _sources.Remove(k);
+            if (!_sources.IsLive(i)) continue;
+            ref var s = ref _sources.ValueAt(i);
+            if (s.Dirty || s.Embryonic != 0 || s.IsMonitor || nowNs - s.LastEventNs <= _sweepIdleNs || _attacksBySource.ContainsKey(_sources.KeyAt(i))) continue;
+            int set = s.ScanSet;
+            _sources.RemoveAt(i);
             if (set >= 0)
             {
                 _scanSets[set].Clear();

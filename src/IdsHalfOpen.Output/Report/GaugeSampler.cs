@@ -60,6 +60,8 @@ public sealed class GaugeSampler : ITrackerEventHandler
         _engine.OnEvent(in e);
     }
 
+    public void Prefetch(in TrackerEvent upcoming) => _engine.Prefetch(in upcoming);
+
     public void OnEpochEnd(long clockNs)
     {
         // Strictly before the clock: an event stamped exactly at the clock may still be on its way.

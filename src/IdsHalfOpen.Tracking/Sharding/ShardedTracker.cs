@@ -10,6 +10,14 @@ public interface ITrackerEventHandler
 {
     void OnEvent(in TrackerEvent e);
 
+    /// <summary>
+    /// A hint: <paramref name="upcoming"/> will be delivered a few events from now, so the handler may start loading
+    /// the state it will need. Called at most once per event, ahead of it in delivery order; it must not change results.
+    /// </summary>
+    void Prefetch(in TrackerEvent upcoming)
+    {
+    }
+
     /// <summary>Every event up to this packet time has been delivered (an epoch boundary).</summary>
     void OnEpochEnd(long clockNs);
 }
@@ -186,6 +194,9 @@ public sealed class ShardedTracker : IDisposable
     /// Merges one epoch. A shard may deliver an epoch in several parts (<see cref="EpochResult.More"/>: the end-of-capture
     /// flush); each part is sorted and continues the previous one, so the next part is read when one runs out.
     /// </summary>
+    /// <summary>How many events ahead of delivery the handler hears of each (single shard only: see Merge).</summary>
+    private const int PrefetchDistance = 8;
+
     private void Merge(MergeState m, ITrackerEventHandler handler, CancellationToken cancellationToken)
     {
         var heads = m.Heads;
@@ -194,7 +205,13 @@ public sealed class ShardedTracker : IDisposable
         {
             while (true)
             {
-                foreach (ref readonly var e in heads[0].Events) handler.OnEvent(in e);
+                var events = heads[0].Events;
+                for (int i = 0; i < events.Length; i++)
+                {
+                    if (i + PrefetchDistance < events.Length) handler.Prefetch(in events[i + PrefetchDistance]);
+                    handler.OnEvent(in events[i]);
+                }
+
                 if (!m.More[0]) return;
                 _shards[0].Recycle(heads[0]);
                 m.Take(0, Read(0, cancellationToken));

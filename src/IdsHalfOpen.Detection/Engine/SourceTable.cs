@@ -1,0 +1,213 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
+using IdsHalfOpen.Tracking.Memory;
+
+namespace IdsHalfOpen.Detection.Engine;
+
+/// <summary>
+/// The per-source statistics, keyed by address: what <c>Dictionary&lt;UInt128, SourceStats&gt;</c> did, plus
+/// <see cref="Prefetch"/>.
+/// </summary>
+/// <remarks>
+/// Under a spoofed flood the table holds hundreds of thousands of sources and nearly every lookup missed the cache twice
+/// (bucket, then entry), one after the other; it was the detection thread's largest cost. Here the engine names the
+/// sources of the next events ahead of time, so their slots and entries are on their way when the events arrive.
+/// <para>
+/// The enumeration order is the dictionary's exactly, because the engine's evaluation and sweep walk sources in it and
+/// that decides which alerts come first: entries are dense in insertion order, and a removed entry's position is reused
+/// by the next insertion, the most recently freed first. The index beside them is open addressing with linear probing,
+/// at most half full, 8 bytes a slot (32-bit hash tag, entry + 1), with backward-shift deletion: the same design as the
+/// tracker's flow index.
+/// </para>
+/// </remarks>
+internal sealed class SourceTable
+{
+    private const int InUse = int.MinValue;
+    private const int NoFree = -1;
+    private const int PrefetchRing = 8;
+
+    private static readonly ulong s_seed = (ulong)Random.Shared.NextInt64();
+
+    private Entry[] _entries = new Entry[64];
+    private ulong[] _slots = new ulong[128];
+    private int _mask = 127;
+    private int _used;     // entries ever used: [0, _used) are in use or free
+    private int _freeHead = NoFree;
+    private int _count;
+    private readonly uint[] _ring = new uint[PrefetchRing];
+    private int _ringPos;
+
+    public int Count => _count;
+
+    /// <summary>Positions of the entries in enumeration order go from 0 to below this; see <see cref="IsLive"/>.</summary>
+    public int Extent => _used;
+
+    public bool IsLive(int position) => _entries[position].Next == InUse;
+
+    public UInt128 KeyAt(int position) => _entries[position].Key;
+
+    public ref SourceStats ValueAt(int position) => ref _entries[position].Value;
+
+    public ref SourceStats GetValueRefOrNullRef(UInt128 key)
+    {
+        int idx = Find(key, Hash(key));
+        if (idx < 0) return ref Unsafe.NullRef<SourceStats>();
+        return ref _entries[idx].Value;
+    }
+
+    public bool TryGetValue(UInt128 key, out SourceStats value)
+    {
+        int idx = Find(key, Hash(key));
+        value = idx < 0 ? default : _entries[idx].Value;
+        return idx >= 0;
+    }
+
+    /// <summary>Adds <paramref name="key"/> (which must be absent) with default statistics and returns them.</summary>
+    public ref SourceStats Add(UInt128 key)
+    {
+        uint hash = Hash(key);
+        if ((_count + 1) * 2L > _slots.Length) GrowIndex();
+        int idx;
+        if (_freeHead != NoFree)
+        {
+            idx = _freeHead;
+            _freeHead = _entries[idx].Next;
+        }
+        else
+        {
+            if (_used == _entries.Length) GrowEntries();
+            idx = _used++;
+        }
+
+        ref Entry e = ref _entries[idx];
+        e.Key = key;
+        e.Value = default;
+        e.Hash = hash;
+        e.Next = InUse;
+        int i = (int)hash & _mask;
+        while (_slots[i] != 0) i = (i + 1) & _mask;
+        _slots[i] = ((ulong)hash << 32) | (uint)(idx + 1);
+        _count++;
+        return ref e.Value;
+    }
+
+    public bool Remove(UInt128 key)
+    {
+        int idx = Find(key, Hash(key));
+        if (idx < 0) return false;
+        RemoveAt(idx);
+        return true;
+    }
+
+    /// <summary>Removes the live entry at <paramref name="position"/>; enumeration may go on past it.</summary>
+    public void RemoveAt(int position)
+    {
+        ref Entry e = ref _entries[position];
+        var slots = _slots;
+        int mask = _mask;
+        ulong wanted = ((ulong)e.Hash << 32) | (uint)(position + 1);
+        int i = (int)e.Hash & mask;
+        while (slots[i] != wanted) i = (i + 1) & mask;
+
+        // Backward-shift deletion: each later slot of the run whose home is not in (hole, i] moves into the hole.
+        int hole = i;
+        while (true)
+        {
+            i = (i + 1) & mask;
+            ulong s = slots[i];
+            if (s == 0) break;
+            int home = (int)(s >> 32) & mask;
+            if (((i - home) & mask) >= ((i - hole) & mask))
+            {
+                slots[hole] = s;
+                hole = i;
+            }
+        }
+
+        slots[hole] = 0;
+        e.Next = _freeHead;
+        _freeHead = position;
+        _count--;
+    }
+
+    /// <summary>
+    /// A hint that <paramref name="key"/> is about to be looked up: starts loading its index slot now, and the entry of
+    /// the key named <see cref="PrefetchRing"/>/2 calls ago (whose slot should have arrived by then). Call it once per
+    /// upcoming event, a fixed distance ahead.
+    /// </summary>
+    public void Prefetch(UInt128 key)
+    {
+        if (!Sse.IsSupported) return;
+        uint hash = Hash(key);
+        int pos = _ringPos++;
+        _ring[pos & (PrefetchRing - 1)] = hash;
+        CacheHint.Prefetch(ref _slots[(int)hash & _mask]);
+        uint earlier = _ring[(pos - PrefetchRing / 2) & (PrefetchRing - 1)];
+        ulong s = _slots[(int)earlier & _mask];
+        if (s != 0 && (uint)(s >> 32) == earlier) CacheHint.Prefetch(ref _entries[(int)(uint)s - 1]);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint Hash(UInt128 key)
+    {
+        // Seeded per process so that an attacker cannot aim spoofed sources at one run of slots; the enumeration order
+        // does not depend on it.
+        ulong h = ((ulong)key ^ s_seed) * 0x9E3779B97F4A7C15UL;
+        h = (h ^ (ulong)(key >> 64) ^ (h >> 29)) * 0xBF58476D1CE4E5B9UL;
+        return (uint)(h ^ (h >> 32));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int Find(UInt128 key, uint hash)
+    {
+        var slots = _slots;
+        int mask = _mask;
+        int i = (int)hash & mask;
+        while (true)
+        {
+            ulong s = slots[i];
+            if (s == 0) return -1;
+            if ((uint)(s >> 32) == hash)
+            {
+                int idx = (int)(uint)s - 1;
+                if (_entries[idx].Key == key) return idx;
+            }
+
+            i = (i + 1) & mask;
+        }
+    }
+
+    private void GrowEntries()
+    {
+        var bigger = GC.AllocateUninitializedArray<Entry>(_entries.Length * 2);
+        _entries.AsSpan(0, _used).CopyTo(bigger);
+        HugePages.Advise(bigger);
+        _entries = bigger;
+    }
+
+    private void GrowIndex()
+    {
+        var slots = HugePages.AllocateCleared<ulong>((int)BitOperations.RoundUpToPowerOf2((uint)_slots.Length * 2));
+        int mask = slots.Length - 1;
+        foreach (ulong s in _slots)
+        {
+            if (s == 0) continue;
+            int i = (int)(s >> 32) & mask;
+            while (slots[i] != 0) i = (i + 1) & mask;
+            slots[i] = s;
+        }
+
+        _slots = slots;
+        _mask = mask;
+    }
+
+    private struct Entry
+    {
+        public UInt128 Key;
+        public SourceStats Value;
+        public uint Hash;
+        /// <summary><see cref="InUse"/>, or the next free position (<see cref="NoFree"/> at the end of the free list).</summary>
+        public int Next;
+    }
+}

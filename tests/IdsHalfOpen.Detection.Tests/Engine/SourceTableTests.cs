@@ -1,0 +1,83 @@
+using IdsHalfOpen.Detection.Engine;
+
+namespace IdsHalfOpen.Detection.Tests.Engine;
+
+public sealed class SourceTableTests
+{
+    /// <summary>
+    /// The engine's alert order follows the table's enumeration order, which must stay the dictionary's it replaced:
+    /// a random mix of adds, removes (by key and while enumerating), lookups and prefetches, against a dictionary.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 50)]
+    [InlineData(2, 5_000)]
+    [InlineData(3, 200_000)]
+    public void Operations_RandomMix_MatchDictionaryContentAndOrder(int seed, int pool)
+    {
+        var random = new Random(seed);
+        var table = new SourceTable();
+        var reference = new Dictionary<UInt128, SourceStats>();
+        for (int step = 0; step < 300_000; step++)
+        {
+            // Keys that share their low or high halves, so the hash must mix both.
+            int n = random.Next(pool);
+            UInt128 key = (step & 1) == 0 ? (UInt128)(ulong)n : (UInt128)(ulong)n << 64 | 0xFFFF;
+            int op = random.Next(100);
+            table.Prefetch(key);
+            if (op < 50)
+            {
+                ref var s = ref table.GetValueRefOrNullRef(key);
+                if (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref s))
+                {
+                    Assert.False(reference.ContainsKey(key));
+                    s = ref table.Add(key);
+                    reference[key] = default;
+                }
+
+                s.Embryonic++;
+                var r = reference[key];
+                r.Embryonic++;
+                reference[key] = r;
+            }
+            else if (op < 85)
+            {
+                Assert.Equal(reference.Remove(key), table.Remove(key));
+            }
+            else if (op < 99)
+            {
+                Assert.Equal(reference.TryGetValue(key, out var expected), table.TryGetValue(key, out var actual));
+                Assert.Equal(expected.Embryonic, actual.Embryonic);
+            }
+            else
+            {
+                // Removing while enumerating, as the sweep does; the dictionary way: collect, then remove in that order.
+                var odd = reference.Where(kv => kv.Value.Embryonic % 2 == 1).Select(kv => kv.Key).ToList();
+                foreach (var k in odd) reference.Remove(k);
+                for (int i = 0; i < table.Extent; i++)
+                {
+                    if (table.IsLive(i) && table.ValueAt(i).Embryonic % 2 == 1) table.RemoveAt(i);
+                }
+            }
+
+            Assert.Equal(reference.Count, table.Count);
+        }
+
+        var order = new List<(UInt128, long)>();
+        for (int i = 0; i < table.Extent; i++)
+        {
+            if (table.IsLive(i)) order.Add((table.KeyAt(i), table.ValueAt(i).Embryonic));
+        }
+
+        Assert.Equal(reference.Select(kv => (kv.Key, kv.Value.Embryonic)), order);
+    }
+
+    [Fact]
+    public void GetValueRefOrNullRef_EmptyTable_ReturnsNullRef()
+    {
+        var table = new SourceTable();
+        table.Prefetch(5);
+        Assert.True(System.Runtime.CompilerServices.Unsafe.IsNullRef(ref table.GetValueRefOrNullRef(5)));
+        Assert.False(table.Remove(5));
+        Assert.Equal(0, table.Count);
+    }
+}
