@@ -28,7 +28,8 @@ internal static class StageBenchmark
         Console.WriteLine($"file {Captures.Describe(path)}, shards {shards}");
         var stages = new (string Name, Func<string, long> Run)[]
         {
-            ("read+decode", ReadDecode),
+            ("read", ReadOnly),
+            ("+ decode", ReadDecode),
             ("+ tracker inline (one HandshakeTracker)", TrackInline),
             ($"+ ShardedTracker ({shards} shards), consumer discards", p => Sharded(p, shards, null)),
             ($"+ DetectionEngine (full replay, no sinks)", p => Sharded(p, shards, RuleSet.Default)),
@@ -58,6 +59,14 @@ internal static class StageBenchmark
         }
 
         return 0;
+    }
+
+    private static long ReadOnly(string path)
+    {
+        long frames = 0;
+        using var source = OfflineSource.Open(path);
+        while (source.Read(out RawFrame frame) == ReadResult.Packet) frames++;
+        return frames;
     }
 
     private static long ReadDecode(string path)

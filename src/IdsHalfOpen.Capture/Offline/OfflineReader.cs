@@ -50,7 +50,7 @@ internal abstract class OfflineReader : IPacketSource, IReadProgress
         _compressedFile = compressed ? file : null;
     }
 
-    /// <summary>Size of the stream buffer (0 when the file is memory-mapped); lets tests check it stays bounded.</summary>
+    /// <summary>Size of the read buffer; lets tests check it stays bounded.</summary>
     internal int BufferCapacity => _in.StreamBufferCapacity;
 
     public abstract ReadResult Read(out RawFrame frame);

@@ -8,9 +8,8 @@ namespace IdsHalfOpen.Capture.Offline;
 /// The format comes from the magic number, never from the file name.
 /// </summary>
 /// <remarks>
-/// <para>Plain files are memory-mapped and read in place, so a frame's bytes are never copied; gzip files and other
-/// streams go through one pooled buffer. Either way <see cref="RawFrame.Data"/> is valid until the next Read.
-/// A mapped file must not be truncated by another process while it is being read.</para>
+/// <para>Every input goes through one pooled buffer (see <see cref="CaptureBuffer"/> for why plain files are not
+/// memory-mapped); <see cref="RawFrame.Data"/> is valid until the next Read.</para>
 /// <para>Damage after the header never throws: Read returns EndOfStream with <see cref="IPacketSource.Problem"/> set
 /// (TruncatedRecord when the file ends inside a record, CorruptRecord for an impossible record header), after every
 /// earlier record was delivered. Offsets are byte offsets in the decompressed data for gzip files.</para>
@@ -61,20 +60,14 @@ public static class OfflineSource
 
             if (got < 4) throw TooShort(path, got, false);
 
-            // Regular files are mapped; pipes, character devices and the like are read as streams.
-            bool mappable = file.CanSeek && file.Length >= 4;
+            // A regular file is read again from its start; pipes, character devices and the like cannot seek, so the
+            // sniffed bytes go back in front of them.
+            bool seekable = file.CanSeek;
             CaptureBuffer buffer;
-            if (mappable)
+            if (seekable)
             {
-                try
-                {
-                    buffer = CaptureBuffer.MapFile(file);
-                }
-                catch (IOException)
-                {
-                    file.Position = 0;
-                    buffer = CaptureBuffer.FromStream(file, leaveOpen: false);
-                }
+                file.Position = 0;
+                buffer = CaptureBuffer.FromStream(file, leaveOpen: false);
             }
             else
             {
@@ -82,7 +75,7 @@ public static class OfflineSource
             }
 
             var reader = OpenBuffer(buffer, path, isGzip: false);
-            reader.SetFile(file, mappable ? file.Length : -1, compressed: false);
+            reader.SetFile(file, seekable ? file.Length : -1, compressed: false);
             return reader;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

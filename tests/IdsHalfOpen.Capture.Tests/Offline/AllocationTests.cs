@@ -2,7 +2,7 @@ using IdsHalfOpen.Capture.Offline;
 
 namespace IdsHalfOpen.Capture.Tests.Offline;
 
-/// <summary>The read loop is the hot path: after warm-up it must not allocate per packet, mapped or gzip.</summary>
+/// <summary>The read loop is the hot path: after warm-up it must not allocate per packet, plain or gzip.</summary>
 public sealed class AllocationTests
 {
     private const int Packets = 20_000;

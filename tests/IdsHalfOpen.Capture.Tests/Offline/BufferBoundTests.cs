@@ -49,14 +49,16 @@ public sealed class BufferBoundTests
     }
 
     [Fact]
-    public void Read_MappedFile_UsesNoStreamBuffer()
+    public void Read_PlainFile_KeepsInitialBuffer()
     {
         using var dir = new TempDir();
         using var source = (OfflineReader)OfflineSource.Open(dir.Write("m.pcap", CaptureFiles.Pcap(3).Bytes));
 
-        CaptureFiles.ReadAll(source);
+        var (frames, problem) = CaptureFiles.ReadAll(source);
 
-        Assert.Equal(0, source.BufferCapacity);
+        Assert.Null(problem);
+        Assert.Equal(3, frames.Count);
+        Assert.Equal(CaptureBuffer.InitialStreamBuffer, source.BufferCapacity);
     }
 
     [Fact]

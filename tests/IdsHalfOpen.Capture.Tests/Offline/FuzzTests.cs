@@ -47,7 +47,7 @@ public sealed class FuzzTests(ITestOutputHelper output)
             var source = bases[rng.Next(bases.Length)];
             var plain = Mutate(source, rng);
             var bytes = plain;
-            int mode = rng.Next(8); // 0: gzip of the mutated bytes, 1-2: mapped file, else: memory stream
+            int mode = rng.Next(8); // 0: gzip of the mutated bytes, 1-2: file on disk, else: memory stream
             if (mode == 0) bytes = CaptureFiles.Gzip(plain);
             if (mode is 1 or 2) File.WriteAllBytes(path, bytes);
 

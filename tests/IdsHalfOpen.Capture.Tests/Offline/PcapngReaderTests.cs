@@ -9,13 +9,13 @@ public sealed class PcapngReaderTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void Read_MixedPcapngFromFile_ReturnsEveryPacketBlockExactly(bool mapped)
+    public void Read_MixedPcapngFromFile_ReturnsEveryPacketBlockExactly(bool byPath)
     {
         var built = CaptureFiles.MixedPcapng();
         using var dir = new TempDir();
         string path = dir.Write("mixed.pcapng", built.Bytes);
 
-        using var source = mapped ? OfflineSource.Open(path) : OfflineSource.Open(File.OpenRead(path), path);
+        using var source = byPath ? OfflineSource.Open(path) : OfflineSource.Open(File.OpenRead(path), path);
         var (frames, problem) = CaptureFiles.ReadAll(source);
 
         Assert.Null(problem);

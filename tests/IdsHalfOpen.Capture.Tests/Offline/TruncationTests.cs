@@ -25,7 +25,7 @@ public sealed class TruncationTests
 
     [Theory]
     [MemberData(nameof(Kinds))]
-    public void Read_EveryPrefixFromMappedFile_CompleteRecordsThenTruncatedOrCleanEnd(string kind)
+    public void Read_EveryPrefixFromFile_CompleteRecordsThenTruncatedOrCleanEnd(string kind)
     {
         var built = Build(kind);
         using var dir = new TempDir();

@@ -4,13 +4,13 @@ using IdsHalfOpen.TestKit;
 namespace IdsHalfOpen.Capture.Tests.Offline;
 
 /// <summary>
-/// Plain files are read through a mapped view that slides forward. Files larger than the view must read exactly as the
-/// same bytes read as a stream: records and blocks straddling a view boundary, a record larger than the view, skipped
-/// pcapng blocks that jump past it, and truncation at the very end.
+/// Plain files are read from disk through a buffer refilled from the file. Files many times larger than the buffer must
+/// read exactly as the same bytes from memory: records and blocks straddling a refill, a record larger than the buffer,
+/// skipped pcapng blocks that jump past it, and truncation at the very end.
 /// </summary>
-public sealed class MapWindowTests : IDisposable
+public sealed class FileBufferTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("idshalfopen-mapwindow-").FullName;
+    private readonly string _dir = Directory.CreateTempSubdirectory("idshalfopen-filebuffer-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
@@ -19,20 +19,20 @@ public sealed class MapWindowTests : IDisposable
     [InlineData(false, true)]
     [InlineData(true, false)]
     [InlineData(true, true)]
-    public void LargerThanView_SameFramesAsStream(bool pcapng, bool truncated)
+    public void LargerThanBuffer_SameFramesAsMemory(bool pcapng, bool truncated)
     {
         byte[] bytes = Build(pcapng, out int frames);
         if (truncated) bytes = bytes[..^7];
-        Assert.True(bytes.Length > 2 * CaptureBuffer.MapWindowBytes);
+        Assert.True(bytes.Length > 2 * Span);
         string path = Path.Combine(_dir, "big.cap");
         File.WriteAllBytes(path, bytes);
 
-        using var mapped = OfflineSource.Open(path);
+        using var file = OfflineSource.Open(path);
         using var streamed = OfflineSource.Open(new MemoryStream(bytes), path);
         int n = 0;
         while (true)
         {
-            var a = mapped.Read(out RawFrame fa);
+            var a = file.Read(out RawFrame fa);
             var ra = a == ReadResult.Packet ? FrameRecord.From(in fa) : null;
             var b = streamed.Read(out RawFrame fb);
             var rb = b == ReadResult.Packet ? FrameRecord.From(in fb) : null;
@@ -43,10 +43,13 @@ public sealed class MapWindowTests : IDisposable
         }
 
         Assert.Equal(truncated ? frames - 1 : frames, n);
-        Assert.Equal(streamed.Problem?.ToString(), mapped.Problem?.ToString());
+        Assert.Equal(streamed.Problem?.ToString(), file.Problem?.ToString());
     }
 
-    /// <summary>About 2.5 views of frames of every size up to 64 KiB, one 12 MiB frame, and (pcapng) skipped custom blocks.</summary>
+    /// <summary>Well past the buffer, and past the 12 MiB record it grows to for the one big frame.</summary>
+    private const long Span = 32L << 20;
+
+    /// <summary>About 2.5 spans of frames of every size up to 64 KiB, one 12 MiB frame, and (pcapng) skipped custom blocks.</summary>
     private static byte[] Build(bool pcapng, out int frames)
     {
         var rng = new Random(7);
@@ -56,7 +59,7 @@ public sealed class MapWindowTests : IDisposable
         ng?.AddInterface(LinkType.Ethernet, snapLength: 16 << 20);
         frames = 0;
         long ts = 1_700_000_000_000_000_000;
-        while (ms.Length < 2.5 * CaptureBuffer.MapWindowBytes)
+        while (ms.Length < 2.5 * Span)
         {
             int size = frames == 300 ? 12 << 20 : rng.Next(1, 65536);
             var data = new byte[size];
