@@ -126,58 +126,21 @@ public sealed partial class HandshakeTracker
     {
         if ((_count + 1) * 2L > _slots.Length && _slots.Length < _maxIndexSlots) GrowIndex();
         if (_count + 1 >= _slots.Length) throw new InvalidOperationException("the flow index is full");
-        var slots = _slots;
-        int mask = _slotMask;
-        int i = (int)hash & mask;
-        while (slots[i] != 0) i = (i + 1) & mask;
-        slots[i] = ((ulong)hash << 32) | (uint)(idx + 1);
+        Memory.SlotIndex.Add(_slots, _slotMask, hash, idx);
         _count++;
     }
 
     /// <summary>Removes entry <paramref name="idx"/>, filed under <paramref name="hash"/>, and closes the gap it leaves.</summary>
     private void IndexRemove(uint hash, int idx)
     {
-        var slots = _slots;
-        int mask = _slotMask;
-        ulong wanted = ((ulong)hash << 32) | (uint)(idx + 1);
-        int i = (int)hash & mask;
-        while (slots[i] != wanted) i = (i + 1) & mask;
+        Memory.SlotIndex.Remove(_slots, _slotMask, hash, idx);
         _count--;
-
-        // Backward-shift deletion: move each later slot of the run whose home is at or before the hole into it.
-        int hole = i;
-        while (true)
-        {
-            i = (i + 1) & mask;
-            ulong s = slots[i];
-            if (s == 0) break;
-            int home = (int)(s >> 32) & mask;
-            // The slot may move to the hole when its home is not in the (cyclic) range (hole, i].
-            if (((i - home) & mask) >= ((i - hole) & mask))
-            {
-                slots[hole] = s;
-                hole = i;
-            }
-        }
-
-        slots[hole] = 0;
     }
 
     private void GrowIndex()
     {
-        var old = _slots;
-        var slots = Memory.HugePages.AllocateCleared<ulong>(old.Length * 2);
-        int mask = slots.Length - 1;
-        foreach (ulong s in old)
-        {
-            if (s == 0) continue;
-            int i = (int)(s >> 32) & mask;
-            while (slots[i] != 0) i = (i + 1) & mask;
-            slots[i] = s;
-        }
-
-        _slots = slots;
-        _slotMask = mask;
+        _slots = Memory.SlotIndex.Rehash(_slots, _slots.Length * 2);
+        _slotMask = _slots.Length - 1;
     }
 
     /// <summary>Appends the index of every tracked entry (in no particular order) to <paramref name="into"/>.</summary>

@@ -1,4 +1,3 @@
-using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
 using IdsHalfOpen.Tracking.Memory;
@@ -85,9 +84,7 @@ internal sealed class SourceTable
         e.Value = default;
         e.Hash = hash;
         e.Next = InUse;
-        int i = (int)hash & _mask;
-        while (_slots[i] != 0) i = (i + 1) & _mask;
-        _slots[i] = ((ulong)hash << 32) | (uint)(idx + 1);
+        SlotIndex.Add(_slots, _mask, hash, idx);
         _count++;
         return ref e.Value;
     }
@@ -104,28 +101,7 @@ internal sealed class SourceTable
     public void RemoveAt(int position)
     {
         ref Entry e = ref _entries[position];
-        var slots = _slots;
-        int mask = _mask;
-        ulong wanted = ((ulong)e.Hash << 32) | (uint)(position + 1);
-        int i = (int)e.Hash & mask;
-        while (slots[i] != wanted) i = (i + 1) & mask;
-
-        // Backward-shift deletion: each later slot of the run whose home is not in (hole, i] moves into the hole.
-        int hole = i;
-        while (true)
-        {
-            i = (i + 1) & mask;
-            ulong s = slots[i];
-            if (s == 0) break;
-            int home = (int)(s >> 32) & mask;
-            if (((i - home) & mask) >= ((i - hole) & mask))
-            {
-                slots[hole] = s;
-                hole = i;
-            }
-        }
-
-        slots[hole] = 0;
+        SlotIndex.Remove(_slots, _mask, e.Hash, position);
         e.Next = _freeHead;
         _freeHead = position;
         _count--;
@@ -188,18 +164,8 @@ internal sealed class SourceTable
 
     private void GrowIndex()
     {
-        var slots = HugePages.AllocateCleared<ulong>((int)BitOperations.RoundUpToPowerOf2((uint)_slots.Length * 2));
-        int mask = slots.Length - 1;
-        foreach (ulong s in _slots)
-        {
-            if (s == 0) continue;
-            int i = (int)(s >> 32) & mask;
-            while (slots[i] != 0) i = (i + 1) & mask;
-            slots[i] = s;
-        }
-
-        _slots = slots;
-        _mask = mask;
+        _slots = SlotIndex.Rehash(_slots, _slots.Length * 2);
+        _mask = _slots.Length - 1;
     }
 
     private struct Entry
