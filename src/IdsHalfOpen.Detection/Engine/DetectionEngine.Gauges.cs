@@ -4,8 +4,8 @@ namespace IdsHalfOpen.Detection.Engine;
 public readonly record struct ServiceGauge(ServiceKey Service, long Embryonic, double SynRate);
 
 /// <summary>
-/// Read-only gauges for observers such as the replay report. Nothing here advances a window or changes any state, so
-/// reading them never changes what the engine detects. Call on the detection thread (between events).
+/// Read-only gauges for observers such as the replay report. Nothing here advances a window or changes what the engine
+/// counts, so reading them never changes what the engine detects. Call on the detection thread (between events).
 /// </summary>
 public sealed partial class DetectionEngine
 {
@@ -22,7 +22,8 @@ public sealed partial class DetectionEngine
     /// <summary>
     /// Adds to <paramref name="into"/> the <paramref name="n"/> services with the most embryonic attempts and the
     /// <paramref name="n"/> with the highest SYN rate at <paramref name="nowNs"/> (a service in both lists once), ignoring
-    /// idle ones. Ties go to the lower address and port, so the choice does not depend on dictionary order. One pass.
+    /// idle ones. Ties go to the lower address and port, so the choice does not depend on list order. Successive calls
+    /// must not go back in packet time (see <see cref="ServiceWatchList"/>).
     /// </summary>
     public void CollectTopServices(long nowNs, int n, List<ServiceGauge> into)
     {
@@ -30,35 +31,11 @@ public sealed partial class DetectionEngine
         if (n <= 0) return;
         var byEmbryonic = new List<ServiceGauge>(n + 1);
         var byRate = new List<ServiceGauge>(n + 1);
-        foreach (var (key, stats) in _services)
-        {
-            var g = new ServiceGauge(key, stats.EmbryonicGauge, stats.PeekSynRate(nowNs));
-            if (g.Embryonic > 0) Insert(byEmbryonic, g, n, static (a, b) => a.Embryonic.CompareTo(b.Embryonic));
-            if (g.SynRate > 0) Insert(byRate, g, n, static (a, b) => a.SynRate.CompareTo(b.SynRate));
-        }
-
+        _watchedServices.Collect(nowNs, n, byEmbryonic, byRate);
         foreach (var g in byEmbryonic) into.Add(g);
         foreach (var g in byRate)
         {
             if (!byEmbryonic.Exists(e => e.Service == g.Service)) into.Add(g);
         }
-    }
-
-    /// <summary>Keeps <paramref name="top"/> sorted best first and at most <paramref name="n"/> long.</summary>
-    private static void Insert(List<ServiceGauge> top, ServiceGauge g, int n, Comparison<ServiceGauge> value)
-    {
-        int i = top.Count;
-        while (i > 0 && Better(g, top[i - 1], value)) i--;
-        if (i >= n) return;
-        top.Insert(i, g);
-        if (top.Count > n) top.RemoveAt(n);
-    }
-
-    private static bool Better(ServiceGauge a, ServiceGauge b, Comparison<ServiceGauge> value)
-    {
-        int c = value(a, b);
-        if (c != 0) return c > 0;
-        if (a.Service.Address != b.Service.Address) return a.Service.Address < b.Service.Address;
-        return a.Service.Port < b.Service.Port;
     }
 }

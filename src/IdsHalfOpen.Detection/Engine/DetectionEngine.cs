@@ -50,6 +50,7 @@ public sealed partial class DetectionEngine : ITrackerEventHandler
     private CidrSet? _scanScope;
     private readonly Dictionary<UInt128, TargetStats> _hosts = [];
     private readonly Dictionary<ServiceKey, TargetStats> _services = [];
+    private readonly ServiceWatchList _watchedServices = new();
     private readonly SourceTable _sources = new();
     private readonly List<ScanSet> _scanSets = [];
     private readonly Stack<int> _freeScanSets = new();
@@ -205,7 +206,7 @@ public sealed partial class DetectionEngine : ITrackerEventHandler
 
     /// <summary>The services with the most embryonic attempts now (for metrics and reports).</summary>
     public IReadOnlyList<(ServiceKey Service, long Embryonic)> TopServices(int n) =>
-        [.. _services.Where(kv => kv.Value.EmbryonicGauge > 0).Select(kv => (kv.Key, kv.Value.EmbryonicGauge))
+        [.. _watchedServices.Entries().Where(x => x.Stats.EmbryonicGauge > 0).Select(x => (x.Key, x.Stats.EmbryonicGauge))
             .OrderByDescending(x => x.Item2).ThenBy(x => x.Key.Address).ThenBy(x => x.Key.Port).Take(n)];
 
     /// <summary>The engine's packet clock: the latest event or epoch time it has seen.</summary>
@@ -517,6 +518,7 @@ public sealed partial class DetectionEngine : ITrackerEventHandler
         host = HostStats(server, t);
         service = Target(_services, _dirtyServices, _options.MaxServices, ref _lastServiceKey, ref _lastService, new ServiceKey(server, port), t);
         if (service is null) Statistics.UntrackedServices++;
+        else _watchedServices.Touch(new ServiceKey(server, port), service);
     }
 
     private TargetStats? HostStats(UInt128 address, long t)
@@ -1063,7 +1065,10 @@ public sealed partial class DetectionEngine : ITrackerEventHandler
         var removeHosts = _hosts.Where(kv => !kv.Value.Dirty && kv.Value.IsIdle(nowNs, _sweepIdleNs) && !_attacksByHost.ContainsKey(kv.Key)).Select(kv => kv.Key).ToList();
         foreach (var k in removeHosts) _hosts.Remove(k);
         var removeServices = _services.Where(kv => !kv.Value.Dirty && kv.Value.IsIdle(nowNs, _sweepIdleNs) && !_attacksByService.ContainsKey(kv.Key)).Select(kv => kv.Key).ToList();
-        foreach (var k in removeServices) _services.Remove(k);
+        foreach (var k in removeServices)
+        {
+            if (_services.Remove(k, out var st)) _watchedServices.Remove(st);
+        }
         // Removed in enumeration order, as a collected list did: the order later insertions reuse the positions in.
         for (int i = 0; i < _sources.Extent; i++)
         {

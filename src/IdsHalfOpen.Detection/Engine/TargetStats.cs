@@ -37,6 +37,9 @@ internal sealed class TargetStats
     /// <summary>Set when an event changed something since the last evaluation.</summary>
     public bool Dirty;
 
+    /// <summary>A service's position in the engine's <see cref="ServiceWatchList"/>, or -1.</summary>
+    public int WatchIndex = -1;
+
     public RateWindow Syn => _syn ??= _windows.NewSynWindow();
 
     public RateWindow SynAck => _synAck ??= _windows.NewSynWindow();

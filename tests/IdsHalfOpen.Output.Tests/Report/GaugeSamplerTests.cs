@@ -86,6 +86,58 @@ public sealed class GaugeSamplerTests
     }
 
     [Fact]
+    public async Task CollectTopServices_ScanLeavesIdleServices_SameAsReadingEveryService()
+    {
+        // A scan touches 3,000 services once each; half-open attempts come and go on a few others, and one goes idle and busy again in turn; a quiet gap of 11 minutes (longer than the 5 minute scan window)
+        // lets the engine sweep them all, and then the same services are touched again. At every 100 ms tick the top-N
+        // from the active list must be what reading every service ever seen gives.
+        var rng = new Random(7);
+        var packets = new List<TcpPacket>();
+        var services = new HashSet<ServiceKey>();
+        void Add(long t, string client, ushort port, string server, ushort serverPort, bool complete)
+        {
+            Handshake(packets, t, client, port, server, serverPort, complete);
+            services.Add(new ServiceKey(Ip(server), serverPort));
+        }
+
+        foreach (long phase in new[] { 0L, 700 * Second })
+        {
+            for (int i = 0; i < 3000; i++)
+            {
+                long t = T0 + phase + (i * 5_000_000L);
+                packets.Add(Make(t, "203.0.113.5", 54321, "10.0.0.20", (ushort)(1 + i), TcpFlags.Syn, 777, 0));
+                packets.Add(Make(t + 100_000, "10.0.0.20", (ushort)(1 + i), "203.0.113.5", 54321, TcpFlags.Rst | TcpFlags.Ack, 0, 778));
+                services.Add(new ServiceKey(Ip("10.0.0.20"), (ushort)(1 + i)));
+            }
+
+            for (int i = 0; i < 600; i++)
+            {
+                long t = T0 + phase + rng.NextInt64(15 * Second);
+                Add(t, "198.18.0." + (1 + rng.Next(200)), (ushort)(1024 + i), "10.0.0." + (30 + rng.Next(8)), (ushort)(80 + rng.Next(3)), complete: rng.Next(3) == 0);
+            }
+
+            // Bursts of completed handshakes 15 s apart (the SYN window is 10 s): the service goes idle between them and
+            // must come back each time.
+            for (int i = 0; i < 100; i++) Add(T0 + phase + (i / 5 * 15 * Second) + (i % 5 * 1_000_000L), "192.0.2.7", (ushort)(30000 + i), "10.0.0.40", 443, complete: true);
+        }
+
+        packets.Sort((a, b) => a.TimestampNs.CompareTo(b.TimestampNs));
+        var engine = new DetectionEngine(RuleSet.Default, new DetectionOptions(), new Collect());
+        var check = new TopServicesCheck(engine, services);
+        using var tracker = new ShardedTracker(new TrackerOptions(), new ShardingOptions { Shards = 1 });
+        var consumer = Task.Run(() => tracker.Consume(check));
+        foreach (var p in packets) tracker.Post(in p);
+        tracker.Complete();
+        await consumer;
+
+        Assert.True(check.Ticks > 1000, $"ticks {check.Ticks}");
+        Assert.True(check.NonEmpty > 100, $"non-empty ticks {check.NonEmpty}");
+        Assert.True(check.PeakServiceCount >= 3000, $"services {check.PeakServiceCount}");
+        Assert.True(check.SweptSeen, "the engine must have swept the idle services during the gap");
+        Assert.Empty(check.Mismatches);
+    }
+
+    [Fact]
     public void Constructor_TooFewPoints_Throws()
     {
         var engine = new DetectionEngine(RuleSet.Default, new DetectionOptions(), new Collect());
@@ -150,6 +202,54 @@ public sealed class GaugeSamplerTests
         UInt128 v = 0;
         foreach (var x in IPAddress.Parse(text).MapToIPv6().GetAddressBytes()) v = (v << 8) | x;
         return v;
+    }
+
+    /// <summary>Forwards to the engine; before each event past a 100 ms tick compares the engine's top-N with a full read.</summary>
+    private sealed class TopServicesCheck(DetectionEngine engine, IReadOnlyCollection<ServiceKey> everyService) : ITrackerEventHandler
+    {
+        private long _next = long.MinValue;
+
+        public int Ticks { get; private set; }
+
+        public int NonEmpty { get; private set; }
+
+        public int PeakServiceCount { get; private set; }
+
+        public bool SweptSeen { get; private set; }
+
+        public List<string> Mismatches { get; } = [];
+
+        public void OnEvent(in TrackerEvent e)
+        {
+            if (_next == long.MinValue) _next = e.TimestampNs;
+            while (_next <= e.TimestampNs)
+            {
+                Compare(_next);
+                _next += GaugeSampler.BaseIntervalNs;
+            }
+
+            engine.OnEvent(in e);
+        }
+
+        public void OnEpochEnd(long clockNs) => engine.OnEpochEnd(clockNs);
+
+        private void Compare(long now)
+        {
+            Ticks++;
+            PeakServiceCount = Math.Max(PeakServiceCount, engine.ServiceCount);
+            if (PeakServiceCount >= 3000 && engine.ServiceCount < 100) SweptSeen = true;
+            var got = new List<ServiceGauge>();
+            engine.CollectTopServices(now, 5, got);
+            var all = everyService.Select(k => new ServiceGauge(k, engine.ServiceEmbryonic(k), engine.ServiceSynRateAt(k, now))).ToList();
+            var want = all.Where(g => g.Embryonic > 0).OrderByDescending(g => g.Embryonic).ThenBy(g => g.Service.Address).ThenBy(g => g.Service.Port).Take(5).ToList();
+            want.AddRange(all.Where(g => g.SynRate > 0).OrderByDescending(g => g.SynRate).ThenBy(g => g.Service.Address).ThenBy(g => g.Service.Port).Take(5)
+                .Where(g => !want.Exists(w => w.Service == g.Service)).ToList());
+            if (got.Count > 0) NonEmpty++;
+            if (!got.SequenceEqual(want) && Mismatches.Count < 5)
+            {
+                Mismatches.Add(FormattableString.Invariant($"at {now}: got [{string.Join(", ", got)}], want [{string.Join(", ", want)}]"));
+            }
+        }
     }
 
     private sealed class Collect : IDetectionOutput
