@@ -48,10 +48,10 @@ public sealed partial class DetectionEngine : ITrackerEventHandler
     // counters only take attempts toward the union of the scopes of the rules that read them; null = any destination.
     private CidrSet? _sourceEmbryonicScope;
     private CidrSet? _scanScope;
-    private readonly Dictionary<UInt128, TargetStats> _hosts = [];
+    private readonly AddressTable<TargetStats> _hosts = new();
     private readonly Dictionary<ServiceKey, TargetStats> _services = [];
     private readonly ServiceWatchList _watchedServices = new();
-    private readonly SourceTable _sources = new();
+    private readonly AddressTable<SourceStats> _sources = new();
     private readonly List<ScanSet> _scanSets = [];
     private readonly Stack<int> _freeScanSets = new();
     private readonly TargetStats _global;
@@ -148,9 +148,11 @@ public sealed partial class DetectionEngine : ITrackerEventHandler
         _attacksVersion++;
 
         // New thresholds may already be crossed: look at every target again at the next evaluation.
-        foreach (var (k, st) in _hosts)
+        for (int i = 0; i < _hosts.Extent; i++)
         {
-            if (!st.Dirty) { st.Dirty = true; _dirtyHosts.Add((k, st)); }
+            if (!_hosts.IsLive(i)) continue;
+            var st = _hosts.ValueAt(i);
+            if (!st.Dirty) { st.Dirty = true; _dirtyHosts.Add((_hosts.KeyAt(i), st)); }
         }
 
         foreach (var (k, st) in _services)
@@ -250,10 +252,19 @@ public sealed partial class DetectionEngine : ITrackerEventHandler
         }
     }
 
-    /// <summary>Starts loading the source statistics an upcoming event will look up (answered and closed attempts do).</summary>
+    /// <summary>Starts loading the statistics an upcoming event will look up: the source of an answered or closed attempt, the receiver of backscatter.</summary>
     public void Prefetch(in TrackerEvent upcoming)
     {
-        if (upcoming.Kind is TrackerEventKind.Answered or TrackerEventKind.Closed) _sources.Prefetch(upcoming.Client);
+        switch (upcoming.Kind)
+        {
+            case TrackerEventKind.Answered or TrackerEventKind.Closed:
+                _sources.Prefetch(upcoming.Client);
+                break;
+            case TrackerEventKind.Backscatter:
+                // Backscatter lands on receivers all over the protected space: each one another host lookup.
+                _hosts.Prefetch(upcoming.Client);
+                break;
+        }
     }
 
     public void OnEpochEnd(long clockNs)
@@ -523,8 +534,37 @@ public sealed partial class DetectionEngine : ITrackerEventHandler
 
     private TargetStats? HostStats(UInt128 address, long t)
     {
-        var host = Target(_hosts, _dirtyHosts, _options.MaxHosts, ref _lastHostKey, ref _lastHost, address, t);
-        if (host is null) Statistics.UntrackedHosts++;
+        // Target's steps, on the address table.
+        var host = _lastHost;
+        if (host is null || _lastHostKey != address)
+        {
+            ref var slot = ref _hosts.GetValueRefOrNullRef(address);
+            if (!System.Runtime.CompilerServices.Unsafe.IsNullRef(ref slot))
+            {
+                host = slot;
+            }
+            else if (_hosts.Count < _options.MaxHosts)
+            {
+                host = new TargetStats(_windows);
+                _hosts.Add(address) = host;
+            }
+            else
+            {
+                Statistics.UntrackedHosts++;
+                return null;
+            }
+
+            _lastHostKey = address;
+            _lastHost = host;
+        }
+
+        host.LastEventNs = t;
+        if (!host.Dirty)
+        {
+            host.Dirty = true;
+            _dirtyHosts.Add((address, host));
+        }
+
         return host;
     }
 
@@ -1062,8 +1102,14 @@ public sealed partial class DetectionEngine : ITrackerEventHandler
     {
         _lastHost = null;
         _lastService = null;
-        var removeHosts = _hosts.Where(kv => !kv.Value.Dirty && kv.Value.IsIdle(nowNs, _sweepIdleNs) && !_attacksByHost.ContainsKey(kv.Key)).Select(kv => kv.Key).ToList();
-        foreach (var k in removeHosts) _hosts.Remove(k);
+        // Removed in enumeration order, as a collected list of keys did (see AddressTable).
+        for (int i = 0; i < _hosts.Extent; i++)
+        {
+            if (!_hosts.IsLive(i)) continue;
+            var h = _hosts.ValueAt(i);
+            if (!h.Dirty && h.IsIdle(nowNs, _sweepIdleNs) && !_attacksByHost.ContainsKey(_hosts.KeyAt(i))) _hosts.RemoveAt(i);
+        }
+
         var removeServices = _services.Where(kv => !kv.Value.Dirty && kv.Value.IsIdle(nowNs, _sweepIdleNs) && !_attacksByService.ContainsKey(kv.Key)).Select(kv => kv.Key).ToList();
         foreach (var k in removeServices)
         {

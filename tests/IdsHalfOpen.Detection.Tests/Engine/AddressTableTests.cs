@@ -2,7 +2,7 @@ using IdsHalfOpen.Detection.Engine;
 
 namespace IdsHalfOpen.Detection.Tests.Engine;
 
-public sealed class SourceTableTests
+public sealed class AddressTableTests
 {
     /// <summary>
     /// The engine's alert order follows the table's enumeration order, which must stay the dictionary's it replaced:
@@ -15,7 +15,7 @@ public sealed class SourceTableTests
     public void Operations_RandomMix_MatchDictionaryContentAndOrder(int seed, int pool)
     {
         var random = new Random(seed);
-        var table = new SourceTable();
+        var table = new AddressTable<SourceStats>();
         var reference = new Dictionary<UInt128, SourceStats>();
         for (int step = 0; step < 300_000; step++)
         {
@@ -74,7 +74,7 @@ public sealed class SourceTableTests
     [Fact]
     public void GetValueRefOrNullRef_EmptyTable_ReturnsNullRef()
     {
-        var table = new SourceTable();
+        var table = new AddressTable<SourceStats>();
         table.Prefetch(5);
         Assert.True(System.Runtime.CompilerServices.Unsafe.IsNullRef(ref table.GetValueRefOrNullRef(5)));
         Assert.False(table.Remove(5));

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
 using IdsHalfOpen.Tracking.Memory;
@@ -5,22 +6,23 @@ using IdsHalfOpen.Tracking.Memory;
 namespace IdsHalfOpen.Detection.Engine;
 
 /// <summary>
-/// The per-source statistics, keyed by address: what <c>Dictionary&lt;UInt128, SourceStats&gt;</c> did, plus
-/// <see cref="Prefetch"/>.
+/// Statistics keyed by address (the engine's per-source and per-host tables): what <c>Dictionary&lt;UInt128, TValue&gt;</c>
+/// did, plus <see cref="Prefetch"/>.
 /// </summary>
 /// <remarks>
-/// Under a spoofed flood the table holds hundreds of thousands of sources and nearly every lookup missed the cache twice
-/// (bucket, then entry), one after the other; it was the detection thread's largest cost. Here the engine names the
-/// sources of the next events ahead of time, so their slots and entries are on their way when the events arrive.
+/// Under a spoofed flood the source table holds hundreds of thousands of sources, and backscatter spreads over tens of
+/// thousands of receiving hosts; nearly every lookup missed the cache twice (bucket, then entry), one after the other, and
+/// it was the detection thread's largest cost. Here the engine names the addresses of the next events ahead of time, so
+/// their slots and entries are on their way when the events arrive.
 /// <para>
-/// The enumeration order is the dictionary's exactly, because the engine's evaluation and sweep walk sources in it and
+/// The enumeration order is the dictionary's exactly, because the engine's evaluation and sweep walk the table in it and
 /// that decides which alerts come first: entries are dense in insertion order, and a removed entry's position is reused
 /// by the next insertion, the most recently freed first. The index beside them is open addressing with linear probing,
 /// at most half full, 8 bytes a slot (32-bit hash tag, entry + 1), with backward-shift deletion: the same design as the
 /// tracker's flow index.
 /// </para>
 /// </remarks>
-internal sealed class SourceTable
+internal sealed class AddressTable<TValue>
 {
     private const int InUse = int.MinValue;
     private const int NoFree = -1;
@@ -46,24 +48,24 @@ internal sealed class SourceTable
 
     public UInt128 KeyAt(int position) => _entries[position].Key;
 
-    public ref SourceStats ValueAt(int position) => ref _entries[position].Value;
+    public ref TValue ValueAt(int position) => ref _entries[position].Value;
 
-    public ref SourceStats GetValueRefOrNullRef(UInt128 key)
+    public ref TValue GetValueRefOrNullRef(UInt128 key)
     {
         int idx = Find(key, Hash(key));
-        if (idx < 0) return ref Unsafe.NullRef<SourceStats>();
+        if (idx < 0) return ref Unsafe.NullRef<TValue>();
         return ref _entries[idx].Value;
     }
 
-    public bool TryGetValue(UInt128 key, out SourceStats value)
+    public bool TryGetValue(UInt128 key, [MaybeNullWhen(false)] out TValue value)
     {
         int idx = Find(key, Hash(key));
-        value = idx < 0 ? default : _entries[idx].Value;
+        value = idx < 0 ? default! : _entries[idx].Value;
         return idx >= 0;
     }
 
-    /// <summary>Adds <paramref name="key"/> (which must be absent) with default statistics and returns them.</summary>
-    public ref SourceStats Add(UInt128 key)
+    /// <summary>Adds <paramref name="key"/> (which must be absent) with a default value and returns a reference to it.</summary>
+    public ref TValue Add(UInt128 key)
     {
         uint hash = Hash(key);
         if ((_count + 1) * 2L > _slots.Length) GrowIndex();
@@ -81,7 +83,7 @@ internal sealed class SourceTable
 
         ref Entry e = ref _entries[idx];
         e.Key = key;
-        e.Value = default;
+        e.Value = default!;
         e.Hash = hash;
         e.Next = InUse;
         SlotIndex.Add(_slots, _mask, hash, idx);
@@ -171,7 +173,7 @@ internal sealed class SourceTable
     private struct Entry
     {
         public UInt128 Key;
-        public SourceStats Value;
+        public TValue Value;
         public uint Hash;
         /// <summary><see cref="InUse"/>, or the next free position (<see cref="NoFree"/> at the end of the free list).</summary>
         public int Next;
