@@ -110,16 +110,12 @@ public sealed partial class HandshakeTracker
             if ((uint)(s >> 32) == hash)
             {
                 int idx = (int)(uint)s - 1;
-                if (SameKey(in _entries[idx].Key, in key)) return idx;
+                if (_entries[idx].Key.SameAs(in key)) return idx;
             }
 
             i = (i + 1) & mask;
         }
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool SameKey(in FlowKey a, in FlowKey b) =>
-        a.LowAddress == b.LowAddress && a.HighAddress == b.HighAddress && a.LowPort == b.LowPort && a.HighPort == b.HighPort && a.Vlan == b.Vlan;
 
     /// <summary>Files entry <paramref name="idx"/> (whose key is absent) under <paramref name="hash"/>.</summary>
     private void IndexAdd(uint hash, int idx)
