@@ -35,7 +35,7 @@ public sealed partial class HandshakeTracker
         (int)Math.Min(1L << 30, (long)BitOperations.RoundUpToPowerOf2((ulong)Math.Max(MinIndexSlots / 2, entries) * 2));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static uint IndexHash(in FlowKey key) => (uint)key.Hash(s_indexSeed);
+    private static uint IndexHash(in FlowKey key) => key.TableHash(s_indexSeed);
 
     /// <summary>The index hash of the packet's flow (either direction gives the same).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
