@@ -7,7 +7,7 @@ namespace IdsHalfOpen.Detection.Engine;
 
 /// <summary>
 /// Statistics keyed by address (the engine's per-source and per-host tables): what <c>Dictionary&lt;UInt128, TValue&gt;</c>
-/// did, plus <see cref="Prefetch"/>.
+/// did, plus prefetching (<see cref="PrefetchSlot"/>, <see cref="PrefetchEntry"/>, <see cref="PrefetchValue"/>).
 /// </summary>
 /// <remarks>
 /// Under a spoofed flood the source table holds hundreds of thousands of sources, and backscatter spreads over tens of
@@ -26,7 +26,6 @@ internal sealed class AddressTable<TValue>
 {
     private const int InUse = int.MinValue;
     private const int NoFree = -1;
-    private const int PrefetchRing = 8;
 
     private static readonly ulong s_seed = (ulong)Random.Shared.NextInt64();
 
@@ -36,8 +35,6 @@ internal sealed class AddressTable<TValue>
     private int _used;     // entries ever used: [0, _used) are in use or free
     private int _freeHead = NoFree;
     private int _count;
-    private readonly uint[] _ring = new uint[PrefetchRing];
-    private int _ringPos;
 
     public int Count => _count;
 
@@ -109,21 +106,39 @@ internal sealed class AddressTable<TValue>
         _count--;
     }
 
-    /// <summary>
-    /// A hint that <paramref name="key"/> is about to be looked up: starts loading its index slot now, and the entry of
-    /// the key named <see cref="PrefetchRing"/>/2 calls ago (whose slot should have arrived by then). Call it once per
-    /// upcoming event, a fixed distance ahead.
-    /// </summary>
-    public void Prefetch(UInt128 key)
+    /// <summary>A hint that <paramref name="key"/> will be looked up soon: starts loading its index slot.</summary>
+    public void PrefetchSlot(UInt128 key)
+    {
+        if (Sse.IsSupported) CacheHint.Prefetch(ref _slots[(int)Hash(key) & _mask]);
+    }
+
+    /// <summary>After <see cref="PrefetchSlot"/> (its line should have arrived): starts loading the entry the slot names.</summary>
+    public void PrefetchEntry(UInt128 key)
     {
         if (!Sse.IsSupported) return;
         uint hash = Hash(key);
-        int pos = _ringPos++;
-        _ring[pos & (PrefetchRing - 1)] = hash;
-        CacheHint.Prefetch(ref _slots[(int)hash & _mask]);
-        uint earlier = _ring[(pos - PrefetchRing / 2) & (PrefetchRing - 1)];
-        ulong s = _slots[(int)earlier & _mask];
-        if (s != 0 && (uint)(s >> 32) == earlier) CacheHint.Prefetch(ref _entries[(int)(uint)s - 1]);
+        ulong s = _slots[(int)hash & _mask];
+        if (s != 0 && (uint)(s >> 32) == hash) CacheHint.Prefetch(ref _entries[(int)(uint)s - 1]);
+    }
+
+    /// <summary>
+    /// After <see cref="PrefetchEntry"/>: when the value is an object, starts loading it (the lookup's third dependent
+    /// miss). Nothing for a value stored in the entry.
+    /// </summary>
+    public void PrefetchValue(UInt128 key)
+    {
+        if (!Sse.IsSupported || typeof(TValue).IsValueType) return;
+        uint hash = Hash(key);
+        ulong s = _slots[(int)hash & _mask];
+        if (s == 0 || (uint)(s >> 32) != hash) return;
+        ref Entry e = ref _entries[(int)(uint)s - 1];
+        if (e.Key == key && Unsafe.As<TValue, RawObject?>(ref e.Value) is { } o) CacheHint.Prefetch(ref o.FirstField);
+    }
+
+    /// <summary>Stands for any object, to take a reference to its first field (the line after the header).</summary>
+    private sealed class RawObject
+    {
+        public byte FirstField;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -252,17 +252,24 @@ public sealed partial class DetectionEngine : ITrackerEventHandler
         }
     }
 
-    /// <summary>Starts loading the statistics an upcoming event will look up: the source of an answered or closed attempt, the receiver of backscatter.</summary>
-    public void Prefetch(in TrackerEvent upcoming)
+    /// <summary>
+    /// Starts loading the statistics an upcoming event will look up: the source of an answered or closed attempt, the
+    /// receiver of backscatter (their tables are far bigger than the cache). One level per announcement: the index slot,
+    /// then the entry, then (for a host) its statistics object.
+    /// </summary>
+    public void Prefetch(in TrackerEvent upcoming, int distance)
     {
         switch (upcoming.Kind)
         {
             case TrackerEventKind.Answered or TrackerEventKind.Closed:
-                _sources.Prefetch(upcoming.Client);
+                if (distance >= 8) _sources.PrefetchSlot(upcoming.Client);
+                else if (distance >= 4) _sources.PrefetchEntry(upcoming.Client);
                 break;
             case TrackerEventKind.Backscatter:
                 // Backscatter lands on receivers all over the protected space: each one another host lookup.
-                _hosts.Prefetch(upcoming.Client);
+                if (distance >= 8) _hosts.PrefetchSlot(upcoming.Client);
+                else if (distance >= 4) _hosts.PrefetchEntry(upcoming.Client);
+                else _hosts.PrefetchValue(upcoming.Client);
                 break;
         }
     }

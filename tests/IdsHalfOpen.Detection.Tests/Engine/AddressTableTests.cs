@@ -23,7 +23,9 @@ public sealed class AddressTableTests
             int n = random.Next(pool);
             UInt128 key = (step & 1) == 0 ? (UInt128)(ulong)n : (UInt128)(ulong)n << 64 | 0xFFFF;
             int op = random.Next(100);
-            table.Prefetch(key);
+            table.PrefetchSlot(key);
+            table.PrefetchEntry(key);
+            table.PrefetchValue(key);
             if (op < 50)
             {
                 ref var s = ref table.GetValueRefOrNullRef(key);
@@ -75,9 +77,27 @@ public sealed class AddressTableTests
     public void GetValueRefOrNullRef_EmptyTable_ReturnsNullRef()
     {
         var table = new AddressTable<SourceStats>();
-        table.Prefetch(5);
+        table.PrefetchSlot(5);
+        table.PrefetchEntry(5);
+        table.PrefetchValue(5);
         Assert.True(System.Runtime.CompilerServices.Unsafe.IsNullRef(ref table.GetValueRefOrNullRef(5)));
         Assert.False(table.Remove(5));
         Assert.Equal(0, table.Count);
+    }
+
+    [Fact]
+    public void PrefetchValue_ObjectValues_LeavesLookupsUnchanged()
+    {
+        // Objects, null ones included, and keys whose slot is empty or holds another key.
+        var table = new AddressTable<string>();
+        for (ulong k = 0; k < 1000; k++) table.Add(k) = k % 3 == 0 ? null! : "v" + k;
+        for (ulong k = 0; k < 2000; k++)
+        {
+            table.PrefetchSlot(k);
+            table.PrefetchEntry(k);
+            table.PrefetchValue(k);
+            Assert.Equal(k < 1000, table.TryGetValue(k, out var v));
+            if (k < 1000) Assert.Equal(k % 3 == 0 ? null : "v" + k, v);
+        }
     }
 }
