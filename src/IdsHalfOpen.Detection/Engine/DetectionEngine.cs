@@ -1044,6 +1044,23 @@ public sealed partial class DetectionEngine : ITrackerEventHandler
     /// <summary>Attacks whose key this attempt event belongs to (victim host, victim service, global).</summary>
     private List<Attack> AttacksOn(in TrackerEvent e)
     {
+        if (_globalHitsVersion != _attacksVersion)
+        {
+            _globalHits.Clear();
+            foreach (var rule in _globalRules)
+            {
+                if (_attacks.TryGetValue(new AttackKey(rule, 0, 0), out var a)) _globalHits.Add(a);
+            }
+
+            _globalHitsVersion = _attacksVersion;
+        }
+
+        // Most events go to servers nobody attacks (the one-entry cache below only helps a run of events to one victim):
+        // two lookups in the small attacked-target tables settle that, and the global attacks are cached per version.
+        bool targeted = (_attacksByHost.Count > 0 && _attacksByHost.ContainsKey(e.Server))
+            || (_attacksByService.Count > 0 && _attacksByService.ContainsKey(new ServiceKey(e.Server, e.ServerPort)));
+        if (!targeted) return WithSourceAttacks(_globalHits, e.Client);
+
         if (_targetHitsVersion != _attacksVersion || _targetHitsServer != e.Server || _targetHitsPort != e.ServerPort)
         {
             _targetHits.Clear();
@@ -1069,18 +1086,26 @@ public sealed partial class DetectionEngine : ITrackerEventHandler
             _targetHitsVersion = _attacksVersion;
         }
 
-        if (_attacksBySource.Count == 0 || !_attacksBySource.ContainsKey(e.Client)) return _targetHits;
+        return WithSourceAttacks(_targetHits, e.Client);
+    }
+
+    /// <summary><paramref name="targetHits"/>, plus the attacks of <paramref name="client"/> when it is an attacking source.</summary>
+    private List<Attack> WithSourceAttacks(List<Attack> targetHits, UInt128 client)
+    {
+        if (_attacksBySource.Count == 0 || !_attacksBySource.ContainsKey(client)) return targetHits;
         _attackHits.Clear();
-        _attackHits.AddRange(_targetHits);
+        _attackHits.AddRange(targetHits);
         foreach (var rule in _sourceRules)
         {
-            if (_attacks.TryGetValue(new AttackKey(rule, e.Client, 0), out var a)) _attackHits.Add(a);
+            if (_attacks.TryGetValue(new AttackKey(rule, client, 0), out var a)) _attackHits.Add(a);
         }
 
         return _attackHits;
     }
 
     private readonly List<Attack> _attackHits = [];
+    private readonly List<Attack> _globalHits = [];
+    private long _globalHitsVersion = -1;
 
     private List<Attack> HostAttacks(UInt128 host)
     {
