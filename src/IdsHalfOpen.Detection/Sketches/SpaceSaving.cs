@@ -55,6 +55,9 @@ public sealed class SpaceSaving<TKey>
     private int _size;
     private long _total;
 
+    // The counter the last offer went to (valid while below _size): a lookup shortcut only, never a result.
+    private int _lastCounter;
+
     public SpaceSaving(int capacity)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
@@ -99,6 +102,15 @@ public sealed class SpaceSaving<TKey>
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
         _total += count;
+
+        // The same key again (one port takes a flood's every SYN): no hashing, no probing.
+        var last = _lastCounter;
+        if (last < _size && _keys[last].Equals(key))
+        {
+            Increment(last, count);
+            return;
+        }
+
         var hash = KeyHash<TKey>.Hash(key);
         var position = (int)hash & _indexMask;
         while (true)
@@ -111,6 +123,7 @@ public sealed class SpaceSaving<TKey>
 
             if (_keys[entry - 1].Equals(key))
             {
+                _lastCounter = entry - 1;
                 Increment(entry - 1, count);
                 return;
             }
@@ -125,6 +138,7 @@ public sealed class SpaceSaving<TKey>
             _hashes[counter] = hash;
             _errors[counter] = 0;
             _index[position] = counter + 1;
+            _lastCounter = counter;
             PlaceNew(counter, count);
             return;
         }
@@ -136,6 +150,7 @@ public sealed class SpaceSaving<TKey>
         _hashes[victim] = hash;
         _errors[victim] = _bucketCount[_minBucket];
         InsertIntoIndex(victim, hash);
+        _lastCounter = victim;
         Increment(victim, count);
     }
 
@@ -206,6 +221,7 @@ public sealed class SpaceSaving<TKey>
     {
         Array.Clear(_index);
         _size = 0;
+        _lastCounter = 0;
         _total = 0;
         ResetBuckets();
     }
@@ -454,7 +470,7 @@ public sealed class SpaceSaving<TKey>
     }
 }
 
-/// <summary>Deterministic hashing of unmanaged keys for the sketches' internal indexes.</summary>
+/// <summary>Hashing of unmanaged keys for the sketches' internal indexes, where it decides probe lengths, never results.</summary>
 internal static class KeyHash<TKey>
     where TKey : unmanaged, IEquatable<TKey>
 {
@@ -465,28 +481,38 @@ internal static class KeyHash<TKey>
         (typeof(TKey).IsPrimitive && typeof(TKey) != typeof(float) && typeof(TKey) != typeof(double))
         || typeof(TKey).IsEnum || typeof(TKey) == typeof(UInt128) || typeof(TKey) == typeof(Int128);
 
+    private const ulong Golden = 0x9E3779B97F4A7C15UL;
+    private const ulong Odd = 0xD6E8FEB86659FD93UL;
+
+    /// <summary>
+    /// One multiply and a fold of its high bits into the low ones (which pick the slot): ample spread for an index of a
+    /// few hundred slots, and a fraction of the cost of a full-avalanche finaliser on every offer.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong Hash(TKey key)
     {
-        if (s_bytesAreIdentity)
+        ulong x;
+        if (s_bytesAreIdentity && Unsafe.SizeOf<TKey>() == 16)
         {
-            switch (Unsafe.SizeOf<TKey>())
+            var wide = Unsafe.As<TKey, UInt128>(ref key);
+            x = (ulong)wide ^ ((ulong)(wide >> 64) * Odd);
+        }
+        else if (s_bytesAreIdentity && Unsafe.SizeOf<TKey>() <= 8)
+        {
+            x = Unsafe.SizeOf<TKey>() switch
             {
-                case 1:
-                    return SketchHash.Hash(Unsafe.As<TKey, byte>(ref key));
-                case 2:
-                    return SketchHash.Hash(Unsafe.As<TKey, ushort>(ref key));
-                case 4:
-                    return SketchHash.Hash(Unsafe.As<TKey, uint>(ref key));
-                case 8:
-                    return SketchHash.Hash(Unsafe.As<TKey, ulong>(ref key));
-                case 16:
-                    return SketchHash.Hash(Unsafe.As<TKey, UInt128>(ref key));
-                default:
-                    break;
-            }
+                1 => Unsafe.As<TKey, byte>(ref key),
+                2 => Unsafe.As<TKey, ushort>(ref key),
+                4 => Unsafe.As<TKey, uint>(ref key),
+                _ => Unsafe.As<TKey, ulong>(ref key),
+            };
+        }
+        else
+        {
+            x = (ulong)(uint)key.GetHashCode();
         }
 
-        return SketchHash.Hash((ulong)(uint)key.GetHashCode());
+        x *= Golden;
+        return x ^ (x >> 29) ^ (x >> 47);
     }
 }
