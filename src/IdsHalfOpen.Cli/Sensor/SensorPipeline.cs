@@ -221,7 +221,7 @@ internal sealed partial class SensorPipeline : IDetectionOutput, ITrackerEventHa
         _engine.OnEvent(in e);
     }
 
-    public void Prefetch(in TrackerEvent upcoming, int distance) => _engine.Prefetch(in upcoming, distance);
+    public void Prefetch(in TrackerEvent upcoming) => _engine.Prefetch(in upcoming);
 
     public void OnEpochEnd(long clockNs)
     {

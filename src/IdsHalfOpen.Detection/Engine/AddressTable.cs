@@ -106,17 +106,19 @@ internal sealed class AddressTable<TValue>
         _count--;
     }
 
-    /// <summary>A hint that <paramref name="key"/> will be looked up soon: starts loading its index slot.</summary>
-    public void PrefetchSlot(UInt128 key)
+    /// <summary>The hash the prefetch steps take (computed once for all three).</summary>
+    public static uint HashOf(UInt128 key) => Hash(key);
+
+    /// <summary>A hint that a key of <paramref name="hash"/> will be looked up soon: starts loading its index slot.</summary>
+    public void PrefetchSlot(uint hash)
     {
-        if (Sse.IsSupported) CacheHint.Prefetch(ref _slots[(int)Hash(key) & _mask]);
+        if (Sse.IsSupported) CacheHint.Prefetch(ref _slots[(int)hash & _mask]);
     }
 
     /// <summary>After <see cref="PrefetchSlot"/> (its line should have arrived): starts loading the entry the slot names.</summary>
-    public void PrefetchEntry(UInt128 key)
+    public void PrefetchEntry(uint hash)
     {
         if (!Sse.IsSupported) return;
-        uint hash = Hash(key);
         ulong s = _slots[(int)hash & _mask];
         if (s != 0 && (uint)(s >> 32) == hash) CacheHint.Prefetch(ref _entries[(int)(uint)s - 1]);
     }
@@ -125,10 +127,9 @@ internal sealed class AddressTable<TValue>
     /// After <see cref="PrefetchEntry"/>: when the value is an object, starts loading it (the lookup's third dependent
     /// miss). Nothing for a value stored in the entry.
     /// </summary>
-    public void PrefetchValue(UInt128 key)
+    public void PrefetchValue(uint hash, UInt128 key)
     {
         if (!Sse.IsSupported || typeof(TValue).IsValueType) return;
-        uint hash = Hash(key);
         ulong s = _slots[(int)hash & _mask];
         if (s == 0 || (uint)(s >> 32) != hash) return;
         ref Entry e = ref _entries[(int)(uint)s - 1];

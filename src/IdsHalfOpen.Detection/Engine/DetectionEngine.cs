@@ -253,25 +253,57 @@ public sealed partial class DetectionEngine : ITrackerEventHandler
     }
 
     /// <summary>
-    /// Starts loading the statistics an upcoming event will look up: the source of an answered or closed attempt, the
-    /// receiver of backscatter (their tables are far bigger than the cache). One level per announcement: the index slot,
-    /// then the entry, then (for a host) its statistics object.
+    /// Starts loading the statistics upcoming events will look up: the source of an answered or closed attempt, the
+    /// receiver of backscatter (both tables are far bigger than the cache). Each call names the event 8 from now; the
+    /// ring of the last announcements gives the events 4 and 2 from now, whose next level is loaded in turn: the index
+    /// slot first, then the entry it names, then (for a host) its statistics object.
     /// </summary>
-    public void Prefetch(in TrackerEvent upcoming, int distance)
+    public void Prefetch(in TrackerEvent upcoming)
     {
+        int pos = _prefetchPos++;
+        ref var next = ref _prefetchRing[pos & (PrefetchRing - 1)];
+        next.Address = upcoming.Client;
         switch (upcoming.Kind)
         {
             case TrackerEventKind.Answered or TrackerEventKind.Closed:
-                if (distance >= 8) _sources.PrefetchSlot(upcoming.Client);
-                else if (distance >= 4) _sources.PrefetchEntry(upcoming.Client);
+                next.Table = PrefetchTable.Sources;
+                next.Hash = AddressTable<SourceStats>.HashOf(upcoming.Client);
+                _sources.PrefetchSlot(next.Hash);
                 break;
             case TrackerEventKind.Backscatter:
                 // Backscatter lands on receivers all over the protected space: each one another host lookup.
-                if (distance >= 8) _hosts.PrefetchSlot(upcoming.Client);
-                else if (distance >= 4) _hosts.PrefetchEntry(upcoming.Client);
-                else _hosts.PrefetchValue(upcoming.Client);
+                next.Table = PrefetchTable.Hosts;
+                next.Hash = AddressTable<TargetStats>.HashOf(upcoming.Client);
+                _hosts.PrefetchSlot(next.Hash);
+                break;
+            default:
+                next.Table = PrefetchTable.None;
                 break;
         }
+
+        ref var mid = ref _prefetchRing[(pos - 4) & (PrefetchRing - 1)];
+        if (mid.Table == PrefetchTable.Sources) _sources.PrefetchEntry(mid.Hash);
+        else if (mid.Table == PrefetchTable.Hosts) _hosts.PrefetchEntry(mid.Hash);
+        ref var near = ref _prefetchRing[(pos - 6) & (PrefetchRing - 1)];
+        if (near.Table == PrefetchTable.Hosts) _hosts.PrefetchValue(near.Hash, near.Address);
+    }
+
+    private const int PrefetchRing = 8;
+    private readonly PrefetchSlot[] _prefetchRing = new PrefetchSlot[PrefetchRing];
+    private int _prefetchPos;
+
+    private enum PrefetchTable : byte
+    {
+        None,
+        Sources,
+        Hosts,
+    }
+
+    private struct PrefetchSlot
+    {
+        public UInt128 Address;
+        public uint Hash;
+        public PrefetchTable Table;
     }
 
     public void OnEpochEnd(long clockNs)

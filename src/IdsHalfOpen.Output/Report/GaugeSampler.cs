@@ -60,7 +60,7 @@ public sealed class GaugeSampler : ITrackerEventHandler
         _engine.OnEvent(in e);
     }
 
-    public void Prefetch(in TrackerEvent upcoming, int distance) => _engine.Prefetch(in upcoming, distance);
+    public void Prefetch(in TrackerEvent upcoming) => _engine.Prefetch(in upcoming);
 
     public void OnEpochEnd(long clockNs)
     {

@@ -11,13 +11,13 @@ public interface ITrackerEventHandler
     void OnEvent(in TrackerEvent e);
 
     /// <summary>
-    /// A hint: <paramref name="upcoming"/> will be delivered <paramref name="distance"/> events from now, so the handler
-    /// may start loading the state it will need. Each event is announced at the distances in
-    /// <see cref="ShardedTracker.PrefetchDistances"/> (farthest first), so a lookup that follows pointers can load one
-    /// level per announcement: the index slot at the first, the entry the slot names at the next, and so on. It must not
-    /// change results.
+    /// A hint: <paramref name="upcoming"/> will be delivered <see cref="ShardedTracker.PrefetchDistance"/> events from now
+    /// (fewer at the start of a batch), so the handler may start loading the state it will need. Called once for every
+    /// event, in delivery order, so a handler that keeps the last few announcements knows which event comes 4 or 2 from
+    /// now and can load the next level of a lookup for it (the entry once the index slot has arrived). It must not change
+    /// results.
     /// </summary>
-    void Prefetch(in TrackerEvent upcoming, int distance)
+    void Prefetch(in TrackerEvent upcoming)
     {
     }
 
@@ -194,10 +194,10 @@ public sealed class ShardedTracker : IDisposable
         _shards[shard].Output.Reader.ReadAsync(cancellationToken).AsTask().GetAwaiter().GetResult();
 
     /// <summary>
-    /// How many events ahead of delivery the handler hears of each, farthest first (single shard only: see Merge). Far
-    /// enough for a cache miss (about 100 ns) to complete between announcements at the engine's ~150 ns per event.
+    /// How many events ahead of delivery the handler hears of each (single shard only: see Merge): a cache miss (about
+    /// 100 ns) completes within two events at the engine's pace, so 8 leaves room for three dependent levels.
     /// </summary>
-    public static ReadOnlySpan<int> PrefetchDistances => [8, 4, 2];
+    public const int PrefetchDistance = 8;
 
     /// <summary>
     /// Merges one epoch. A shard may deliver an epoch in several parts (<see cref="EpochResult.More"/>: the end-of-capture
@@ -212,11 +212,10 @@ public sealed class ShardedTracker : IDisposable
             while (true)
             {
                 var events = heads[0].Events;
+                for (int i = 0; i < Math.Min(PrefetchDistance, events.Length); i++) handler.Prefetch(in events[i]);
                 for (int i = 0; i < events.Length; i++)
                 {
-                    if (i + 8 < events.Length) handler.Prefetch(in events[i + 8], 8);
-                    if (i + 4 < events.Length) handler.Prefetch(in events[i + 4], 4);
-                    if (i + 2 < events.Length) handler.Prefetch(in events[i + 2], 2);
+                    if (i + PrefetchDistance < events.Length) handler.Prefetch(in events[i + PrefetchDistance]);
                     handler.OnEvent(in events[i]);
                 }
 

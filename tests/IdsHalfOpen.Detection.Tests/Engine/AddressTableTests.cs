@@ -23,9 +23,10 @@ public sealed class AddressTableTests
             int n = random.Next(pool);
             UInt128 key = (step & 1) == 0 ? (UInt128)(ulong)n : (UInt128)(ulong)n << 64 | 0xFFFF;
             int op = random.Next(100);
-            table.PrefetchSlot(key);
-            table.PrefetchEntry(key);
-            table.PrefetchValue(key);
+            uint hash = AddressTable<SourceStats>.HashOf(key);
+            table.PrefetchSlot(hash);
+            table.PrefetchEntry(hash);
+            table.PrefetchValue(hash, key);
             if (op < 50)
             {
                 ref var s = ref table.GetValueRefOrNullRef(key);
@@ -77,9 +78,9 @@ public sealed class AddressTableTests
     public void GetValueRefOrNullRef_EmptyTable_ReturnsNullRef()
     {
         var table = new AddressTable<SourceStats>();
-        table.PrefetchSlot(5);
-        table.PrefetchEntry(5);
-        table.PrefetchValue(5);
+        table.PrefetchSlot(AddressTable<SourceStats>.HashOf(5));
+        table.PrefetchEntry(AddressTable<SourceStats>.HashOf(5));
+        table.PrefetchValue(AddressTable<SourceStats>.HashOf(5), 5);
         Assert.True(System.Runtime.CompilerServices.Unsafe.IsNullRef(ref table.GetValueRefOrNullRef(5)));
         Assert.False(table.Remove(5));
         Assert.Equal(0, table.Count);
@@ -93,9 +94,10 @@ public sealed class AddressTableTests
         for (ulong k = 0; k < 1000; k++) table.Add(k) = k % 3 == 0 ? null! : "v" + k;
         for (ulong k = 0; k < 2000; k++)
         {
-            table.PrefetchSlot(k);
-            table.PrefetchEntry(k);
-            table.PrefetchValue(k);
+            uint hash = AddressTable<string>.HashOf(k);
+            table.PrefetchSlot(hash);
+            table.PrefetchEntry(hash);
+            table.PrefetchValue(hash, k);
             Assert.Equal(k < 1000, table.TryGetValue(k, out var v));
             if (k < 1000) Assert.Equal(k % 3 == 0 ? null : "v" + k, v);
         }
