@@ -743,7 +743,6 @@ public sealed partial class HandshakeTracker
         long doubled = (long)_entries.Length * 2;
         int size = (int)(doubled * 8 >= _capacity ? _capacity : doubled);
         var bigger = GC.AllocateUninitializedArray<Entry>(size);
-        Memory.HugePages.Advise(bigger);
         _entries.AsSpan(0, _used).CopyTo(bigger);
         _entries = bigger;
     }

@@ -176,7 +176,6 @@ internal sealed class AddressTable<TValue>
     {
         var bigger = GC.AllocateUninitializedArray<Entry>(_entries.Length * 2);
         _entries.AsSpan(0, _used).CopyTo(bigger);
-        HugePages.Advise(bigger);
         _entries = bigger;
     }
 

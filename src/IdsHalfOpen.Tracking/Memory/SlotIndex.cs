@@ -43,7 +43,7 @@ public static class SlotIndex
     /// <summary>A table of <paramref name="length"/> slots (a power of two) holding every slot of <paramref name="old"/>.</summary>
     public static ulong[] Rehash(ulong[] old, int length)
     {
-        var slots = HugePages.AllocateCleared<ulong>(length);
+        var slots = new ulong[length];
         int mask = length - 1;
         foreach (ulong s in old)
         {
