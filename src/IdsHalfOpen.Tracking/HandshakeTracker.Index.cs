@@ -37,14 +37,6 @@ public sealed partial class HandshakeTracker
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static uint IndexHash(in FlowKey key) => key.TableHash(s_indexSeed);
 
-    /// <summary>The index hash of the packet's flow (either direction gives the same).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static uint HashOf(in TcpPacket p)
-    {
-        var key = FlowKey.Create(in p, out _);
-        return IndexHash(in key);
-    }
-
     /// <summary>
     /// <see cref="Process(in TcpPacket, long, long, EventBuffer)"/> for consecutive packets, with the same result, but
     /// overlapping their memory accesses: the index slot of the packet <c>Ahead</c> places on is prefetched, and the slab
@@ -55,22 +47,34 @@ public sealed partial class HandshakeTracker
     {
         const int Ahead = 8;
         int n = packets.Length;
-        Span<uint> hashes = stackalloc uint[Ahead];
-        for (int i = 0; i < Math.Min(Ahead, n); i++) hashes[i] = PrefetchSlot(in packets[i]);
+
+        // Each packet's canonical key and hash are made once, when it is announced, and kept until it is processed.
+        Span<Announced> ring = stackalloc Announced[Ahead];
+        for (int i = 0; i < Math.Min(Ahead, n); i++) Announce(in packets[i], ref ring[i]);
         for (int i = 0; i < n; i++)
         {
-            uint hash = hashes[i & (Ahead - 1)];
-            if (i + Ahead < n) hashes[(i + Ahead) & (Ahead - 1)] = PrefetchSlot(in packets[i + Ahead]);
-            if (i + Ahead / 2 < n) PrefetchEntry(hashes[(i + Ahead / 2) & (Ahead - 1)]);
-            Process(in packets[i], hash, clocks[i], orders[i], output);
+            ref var slot = ref ring[i & (Ahead - 1)];
+            var key = slot.Key;
+            uint hash = slot.Hash;
+            bool sourceIsLow = slot.SourceIsLow;
+            if (i + Ahead < n) Announce(in packets[i + Ahead], ref slot);
+            if (i + Ahead / 2 < n) PrefetchEntry(ring[(i + Ahead / 2) & (Ahead - 1)].Hash);
+            Process(in packets[i], in key, sourceIsLow, hash, clocks[i], orders[i], output);
         }
     }
 
-    private uint PrefetchSlot(in TcpPacket p)
+    private void Announce(in TcpPacket p, ref Announced into)
     {
-        uint hash = HashOf(in p);
-        Prefetch(ref _slots[(int)hash & _slotMask]);
-        return hash;
+        into.Key = FlowKey.Create(in p, out into.SourceIsLow);
+        into.Hash = IndexHash(in into.Key);
+        Prefetch(ref _slots[(int)into.Hash & _slotMask]);
+    }
+
+    private struct Announced
+    {
+        public FlowKey Key;
+        public uint Hash;
+        public bool SourceIsLow;
     }
 
     /// <summary>Prefetches the entry the first slot of <paramref name="hash"/>'s run names, when its tag matches.</summary>

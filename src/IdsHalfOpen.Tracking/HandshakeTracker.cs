@@ -70,18 +70,21 @@ public sealed partial class HandshakeTracker
     /// Handles one decoded packet. <paramref name="clockNs"/> is the pipeline's monotonic packet clock (never earlier than
     /// any previous call), <paramref name="order"/> the packet's global sequence number. Timers due by then fire first.
     /// </summary>
-    public void Process(in TcpPacket p, long clockNs, long order, EventBuffer output) => Process(in p, HashOf(in p), clockNs, order, output);
+    public void Process(in TcpPacket p, long clockNs, long order, EventBuffer output)
+    {
+        var key = FlowKey.Create(in p, out bool sourceIsLow);
+        Process(in p, in key, sourceIsLow, IndexHash(in key), clockNs, order, output);
+    }
 
-    private void Process(in TcpPacket p, uint hash, long clockNs, long order, EventBuffer output)
+    private void Process(in TcpPacket p, in FlowKey key, bool sourceIsLow, uint hash, long clockNs, long order, EventBuffer output)
     {
         AdvanceTo(clockNs, output);
         if (p.Kind == TcpPacketKind.IcmpErrorQuote)
         {
-            ProcessIcmpQuote(in p, hash, clockNs, order, output);
+            ProcessIcmpQuote(in p, in key, sourceIsLow, hash, clockNs, order, output);
             return;
         }
 
-        var key = FlowKey.Create(in p, out bool sourceIsLow);
         int idx = Find(in key, hash);
         if (idx == NoEntry)
         {
@@ -523,10 +526,9 @@ public sealed partial class HandshakeTracker
         RescheduleIfEarlier(idx);
     }
 
-    private void ProcessIcmpQuote(in TcpPacket p, uint hash, long clockNs, long order, EventBuffer output)
+    private void ProcessIcmpQuote(in TcpPacket p, in FlowKey key, bool sourceIsLow, uint hash, long clockNs, long order, EventBuffer output)
     {
         // The quoted header is the packet the ICMP error answers, as its sender sent it: source = that sender.
-        var key = FlowKey.Create(in p, out bool sourceIsLow);
         int idx = Find(in key, hash);
         if (idx == NoEntry) return;
         ref Entry e = ref _entries[idx];
@@ -918,8 +920,16 @@ public sealed partial class HandshakeTracker
         var keys = _sortKeys.AsSpan(0, n);
         var items = CollectionsMarshal.AsSpan(_fired);
         var entries = _entries;
-        for (int i = 0; i < items.Length; i++) keys[i] = entries[items[i]].Order;
-        keys.Sort(items);
+        bool sorted = true;
+        for (int i = 0; i < items.Length; i++)
+        {
+            keys[i] = entries[items[i]].Order;
+            if (i > 0 && keys[i] < keys[i - 1]) sorted = false;
+        }
+
+        // A wheel slot is filed in packet order unless deadlines moved (retransmissions, lazy re-filing): under a flood
+        // most slots come out sorted already, and introsort would still spend n log n on them.
+        if (!sorted) keys.Sort(items);
     }
 
     [StructLayout(LayoutKind.Auto)]

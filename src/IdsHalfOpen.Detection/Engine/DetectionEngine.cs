@@ -65,12 +65,14 @@ public sealed partial class DetectionEngine : ITrackerEventHandler
     private HealthMonitorRecognizer _monitors = null!;
     private readonly List<Attack> _scratch = [];
 
-    // One-entry caches of the last host and service looked up: under a flood nearly every event goes to the same victim,
-    // and a dictionary lookup per event was among the engine's largest costs. Only Sweep removes keys; it clears them.
+    // Caches in front of the host and service tables: a dictionary lookup per event was among the engine's largest costs.
+    // The host cache holds the last one (a flood's events mostly name its victim); the service cache is direct-mapped,
+    // because a flood's events interleave with ordinary traffic to a few dozen servers and a one-entry cache missed on
+    // nearly every event. Only Sweep removes keys; it clears both.
     private UInt128 _lastHostKey;
     private TargetStats? _lastHost;
-    private ServiceKey _lastServiceKey;
-    private TargetStats? _lastService;
+    private const int ServiceCacheBits = 8;
+    private readonly (ServiceKey Key, TargetStats? Stats)[] _serviceCache = new (ServiceKey, TargetStats?)[1 << ServiceCacheBits];
 
     // The host, service and global attacks of the last (server, port) AttacksOn was asked about, valid while no attack
     // started or ended (_attacksVersion): a flood asks about the same victim for every SYN.
@@ -566,14 +568,13 @@ public sealed partial class DetectionEngine : ITrackerEventHandler
     private void Touch(UInt128 server, ushort port, long t, out TargetStats? host, out TargetStats? service)
     {
         host = HostStats(server, t);
-        service = Target(_services, _dirtyServices, _options.MaxServices, ref _lastServiceKey, ref _lastService, new ServiceKey(server, port), t);
+        service = ServiceStats(new ServiceKey(server, port), t);
         if (service is null) Statistics.UntrackedServices++;
         else _watchedServices.Touch(new ServiceKey(server, port), service);
     }
 
     private TargetStats? HostStats(UInt128 address, long t)
     {
-        // Target's steps, on the address table.
         var host = _lastHost;
         if (host is null || _lastHostKey != address)
         {
@@ -608,36 +609,40 @@ public sealed partial class DetectionEngine : ITrackerEventHandler
     }
 
     /// <summary>
-    /// Finds or makes (up to <paramref name="max"/>) the statistics of one target, and queues it for the next evaluation.
-    /// The last key looked up is cached: consecutive events of a flood hit the same victim.
+    /// Finds or makes (up to <see cref="DetectionOptions.MaxServices"/>) the statistics of one service, and queues it
+    /// for the next evaluation; null when the table is full.
     /// </summary>
-    private TargetStats? Target<TKey>(Dictionary<TKey, TargetStats> table, List<(TKey, TargetStats)> dirty, int max, ref TKey lastKey, ref TargetStats? last, TKey key, long t)
-        where TKey : notnull, IEquatable<TKey>
+    private TargetStats? ServiceStats(ServiceKey key, long t)
     {
-        var stats = last;
-        if (stats is null || !lastKey.Equals(key))
+        // Placement in the cache only: mixes the address's low half (all of IPv4) with the port.
+        ulong mix = ((ulong)key.Address ^ (ulong)(key.Address >> 64) ^ ((ulong)key.Port << 40)) * 0x9E3779B97F4A7C15UL;
+        ref var cached = ref _serviceCache[(int)(mix >> (64 - ServiceCacheBits))];
+        var stats = cached.Stats;
+        if (stats is null || cached.Key != key)
         {
-            ref var slot = ref CollectionsMarshal.GetValueRefOrNullRef(table, key);
-            if (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref slot))
-            {
-                if (table.Count >= max) return null;
-                stats = new TargetStats(_windows);
-                table.Add(key, stats);
-            }
-            else
+            ref var slot = ref CollectionsMarshal.GetValueRefOrNullRef(_services, key);
+            if (!System.Runtime.CompilerServices.Unsafe.IsNullRef(ref slot))
             {
                 stats = slot;
             }
+            else if (_services.Count < _options.MaxServices)
+            {
+                stats = new TargetStats(_windows);
+                _services.Add(key, stats);
+            }
+            else
+            {
+                return null;
+            }
 
-            lastKey = key;
-            last = stats;
+            cached = (key, stats);
         }
 
         stats.LastEventNs = t;
         if (!stats.Dirty)
         {
             stats.Dirty = true;
-            dirty.Add((key, stats));
+            _dirtyServices.Add((key, stats));
         }
 
         return stats;
@@ -1165,7 +1170,7 @@ public sealed partial class DetectionEngine : ITrackerEventHandler
     private void Sweep(long nowNs)
     {
         _lastHost = null;
-        _lastService = null;
+        Array.Clear(_serviceCache);
         // Removed in enumeration order, as a collected list of keys did (see AddressTable).
         for (int i = 0; i < _hosts.Extent; i++)
         {
