@@ -1,8 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Buffers.Text;
-using System.Diagnostics.CodeAnalysis;
-using System.Security.Cryptography;
 
 namespace IdsHalfOpen.Output.Ecs;
 
@@ -23,7 +21,6 @@ public static class CommunityId
     public const byte Tcp = 6;
 
     /// <summary>Computes the raw SHA-1 digest into <paramref name="digest"/> (at least <see cref="DigestLength"/> bytes).</summary>
-    [SuppressMessage("Security", "CA5350:Do Not Use Weak Cryptographic Algorithms", Justification = "The Community ID specification is defined over SHA-1; it is a flow label, not a security control.")]
     public static void ComputeDigest(UInt128 source, ushort sourcePort, UInt128 destination, ushort destinationPort, Span<byte> digest, byte protocol = Tcp, ushort seed = 0)
     {
         // Order the endpoints so both directions of a flow hash alike. For two IPv4-mapped (or two IPv6) addresses
@@ -44,7 +41,7 @@ public static class CommunityId
         BinaryPrimitives.WriteUInt16BigEndian(input[offset..], sourcePort);
         BinaryPrimitives.WriteUInt16BigEndian(input[(offset + 2)..], destinationPort);
         offset += 4;
-        SHA1.HashData(input[..offset], digest);
+        Sha1Block.Hash(input[..offset], digest);
     }
 
     /// <summary>Writes <c>1:&lt;base64&gt;</c> as UTF-8; false when <paramref name="destination"/> is shorter than <see cref="Length"/>.</summary>
