@@ -36,6 +36,57 @@ public class ConnectionDocumentWriterTests
         Assert.Equal("idshalfopen.connection", root.Path("event.dataset").GetString());
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Write_RandomRecords_SameBytesAsTheCheckedWriter(int seed)
+    {
+        // The fast path must write exactly what the writer's checked calls write, for every shape a record can take:
+        // both IP versions, VLAN or not, server ISN or not, every outcome and end reason, odd sensor names.
+        var random = new Random(seed);
+        var sensors = new[] { Sensor, new SensorInfo("host \"quoted\" \\ ünïcode", "9.9.9-beta+1", null), new SensorInfo("h", "1", "eth0.100", "Vendor & Co <x>") };
+        var outcomes = Enum.GetValues<AttemptOutcome>();
+        var reasons = Enum.GetValues<EndReason>();
+        string[] histories = ["", "S", "Sh", "ShA", "ShR", "^hSA", "ShADadFf", "r", "SI", "h\"x", "S\u00e9"];
+        foreach (var sensor in sensors)
+        {
+            var writer = new ConnectionDocumentWriter(sensor, communityIdSeed: (ushort)random.Next(3));
+            for (int i = 0; i < 2000; i++)
+            {
+                bool v6 = random.Next(3) == 0;
+                UInt128 Address() => v6
+                    ? ((UInt128)(ulong)random.NextInt64() << 64) | (ulong)random.NextInt64()
+                    : 0xFFFF_0000_0000UL | (uint)random.Next();
+                var client = Address();
+                var record = new ConnectionRecord
+                {
+                    StartNs = random.NextInt64(0, 4_000_000_000_000_000_000L),
+                    Client = client,
+                    ClientPort = (ushort)random.Next(65536),
+                    Server = random.Next(20) == 0 ? client : Address(),
+                    ServerPort = (ushort)random.Next(65536),
+                    IpVersion = (byte)(random.Next(10) == 0 ? 0 : v6 ? 6 : 4),
+                    Outcome = outcomes[random.Next(outcomes.Length)],
+                    EndReason = reasons[random.Next(reasons.Length)],
+                    History = histories[random.Next(histories.Length)],
+                    ClientIsn = (uint)random.NextInt64(0, 1L << 32),
+                    ServerIsn = random.Next(2) == 0 ? null : (uint)random.NextInt64(0, 1L << 32),
+                    SynRetransmits = random.Next(70000),
+                    SynAckRetransmits = random.Next(3),
+                    Vlan = (ushort)(random.Next(2) == 0 ? 0 : random.Next(1, 4095)),
+                    ClientTtl = (byte)random.Next(256),
+                };
+                record = record with { EndNs = record.StartNs + random.NextInt64(-5, 100_000_000_000L) };
+
+                var fast = new System.Buffers.ArrayBufferWriter<byte>();
+                using (var json = new Utf8JsonWriter(fast, EcsJson.WriterOptions)) writer.Write(json, record);
+                var reference = new System.Buffers.ArrayBufferWriter<byte>();
+                using (var json = new Utf8JsonWriter(reference, EcsJson.WriterOptions)) writer.WriteChecked(json, record);
+                Assert.Equal(System.Text.Encoding.UTF8.GetString(reference.WrittenSpan), System.Text.Encoding.UTF8.GetString(fast.WrittenSpan));
+            }
+        }
+    }
+
     [Fact]
     public void Write_Record_HasEndpointsNetworkAndProductFields()
     {

@@ -21,12 +21,30 @@ public sealed class ConnectionDocumentWriter : IDocumentWriter<ConnectionRecord>
     private readonly ObserverBlock _observer;
     private readonly ushort _communityIdSeed;
 
+    // The fast path's constant parts: the observer object as the writer encodes it (name included), and the names of
+    // outcomes and end reasons. A document is at most this long plus the observer.
+    private const int MaxDocumentWithoutObserver = 1536;
+    private readonly byte[] _observerJson;
+    private readonly byte[] _scratch;
+    private static readonly byte[][] s_outcomeNames = [.. Enum.GetValues<AttemptOutcome>().Select(o => Encoding.ASCII.GetBytes(o.Name()))];
+    private static readonly byte[][] s_endReasonNames = [.. Enum.GetValues<EndReason>().Select(r => Encoding.ASCII.GetBytes(r.Name()))];
+
     public ConnectionDocumentWriter(SensorInfo sensor, ushort communityIdSeed = 0)
     {
         ArgumentNullException.ThrowIfNull(sensor);
         Sensor = sensor;
         _communityIdSeed = communityIdSeed;
         _observer = new ObserverBlock(sensor);
+        var observer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var w = new Utf8JsonWriter(observer, EcsJson.WriterOptions))
+        {
+            w.WriteStartObject();
+            _observer.Write(w);
+            w.WriteEndObject();
+        }
+
+        _observerJson = observer.WrittenSpan[1..^1].ToArray(); // without the enclosing braces
+        _scratch = new byte[MaxDocumentWithoutObserver + _observerJson.Length];
     }
 
     public SensorInfo Sensor { get; }
@@ -48,7 +66,119 @@ public sealed class ConnectionDocumentWriter : IDocumentWriter<ConnectionRecord>
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(value);
-        var record = value;
+
+        // Every string of a record is plain ASCII unless its history holds something unexpected: then the writer escapes.
+        if (RawJsonLine.IsPlain(value.History) && (int)value.Outcome < s_outcomeNames.Length && (int)value.EndReason < s_endReasonNames.Length)
+        {
+            var line = new RawJsonLine(_scratch);
+            WriteRaw(ref line, value);
+            writer.WriteRawValue(line.Written, skipInputValidation: true);
+            return;
+        }
+
+        WriteChecked(writer, value);
+    }
+
+    /// <summary>
+    /// The document byte for byte as <see cref="WriteChecked"/> makes it, without the writer's per-call checks, which
+    /// were most of the cost of a connection log (40 calls a record, each validating and scanning for escapes).
+    /// </summary>
+    private void WriteRaw(ref RawJsonLine j, ConnectionRecord record)
+    {
+        Span<byte> digest = stackalloc byte[CommunityId.DigestLength];
+        ComputeCommunityDigest(record, digest);
+
+        j.Raw("{\"@timestamp\":"u8);
+        j.Timestamp(record.StartNs);
+        j.Raw(",\"event\":{\"kind\":\"event\",\"category\":[\"network\"],\"type\":[\"connection\""u8);
+        switch (record.Outcome)
+        {
+            case AttemptOutcome.Unanswered or AttemptOutcome.Embryonic or AttemptOutcome.Completed:
+                j.Raw(",\"start\""u8);
+                break;
+            case AttemptOutcome.Rejected:
+                j.Raw(",\"start\",\"denied\""u8);
+                break;
+            case AttemptOutcome.EmbryonicTimeout or AttemptOutcome.AbortedByClient or AttemptOutcome.ResetBeforeReply:
+                j.Raw(",\"start\",\"end\""u8);
+                break;
+        }
+
+        j.Raw("],\"action\":"u8);
+        j.Quoted(s_outcomeNames[(int)record.Outcome]);
+        Span<byte> id = stackalloc byte[DocumentIdLength];
+        FormatDocumentId(record, digest, id);
+        j.Raw(",\"id\":"u8);
+        j.Quoted(id);
+        j.Raw(",\"start\":"u8);
+        j.Timestamp(record.StartNs);
+        j.Raw(",\"end\":"u8);
+        j.Timestamp(record.EndNs);
+        j.Raw(",\"duration\":"u8);
+        j.Number(Math.Max(0, record.EndNs - record.StartNs));
+        j.Raw(",\"dataset\":\"idshalfopen.connection\",\"module\":\"idshalfopen\"},"u8);
+        j.Raw(_observerJson);
+        j.Raw(",\"source\":{\"ip\":"u8);
+        j.Ip(record.Client);
+        j.Raw(",\"port\":"u8);
+        j.Number(record.ClientPort);
+        j.Raw("},\"destination\":{\"ip\":"u8);
+        j.Ip(record.Server);
+        j.Raw(",\"port\":"u8);
+        j.Number(record.ServerPort);
+        j.Raw("},\"network\":{\"transport\":\"tcp\",\"type\":"u8);
+        j.Quoted(NetworkType(record));
+        j.Raw(",\"iana_number\":\"6\",\"community_id\":"u8);
+        Span<byte> communityId = stackalloc byte[CommunityId.Length];
+        CommunityId.TryFormatDigestUtf8(digest, communityId, out int communityIdLength);
+        j.Quoted(communityId[..communityIdLength]);
+        if (record.Vlan != 0)
+        {
+            j.Raw(",\"vlan\":{\"id\":\""u8);
+            j.Number(record.Vlan);
+            j.Raw("\"}"u8);
+        }
+
+        j.Raw("},\"related\":{\"ip\":["u8);
+        j.Ip(record.Client);
+        if (record.Server != record.Client)
+        {
+            j.Byte((byte)',');
+            j.Ip(record.Server);
+        }
+
+        j.Raw("]},\"idshalfopen\":{\"outcome\":"u8);
+        j.Quoted(s_outcomeNames[(int)record.Outcome]);
+        j.Raw(",\"history\":"u8);
+        j.Quoted(record.History);
+        j.Raw(",\"end_reason\":"u8);
+        j.Quoted(s_endReasonNames[(int)record.EndReason]);
+        j.Raw(",\"client_isn\":"u8);
+        j.Number(record.ClientIsn);
+        if (record.ServerIsn is { } serverIsn)
+        {
+            j.Raw(",\"server_isn\":"u8);
+            j.Number(serverIsn);
+        }
+
+        j.Raw(",\"syn_retransmits\":"u8);
+        j.Number(record.SynRetransmits);
+        j.Raw(",\"synack_retransmits\":"u8);
+        j.Number(record.SynAckRetransmits);
+        j.Raw(",\"client_ttl\":"u8);
+        j.Number(record.ClientTtl);
+        if (record.Vlan != 0)
+        {
+            j.Raw(",\"vlan\":"u8);
+            j.Number(record.Vlan);
+        }
+
+        j.Raw("}}"u8);
+    }
+
+    /// <summary>The document through the writer's checked calls: the reference the fast path matches, and its fallback.</summary>
+    internal void WriteChecked(Utf8JsonWriter writer, ConnectionRecord record)
+    {
 
         // One SHA-1 serves both the community id and the document id.
         Span<byte> digest = stackalloc byte[CommunityId.DigestLength];
