@@ -1184,6 +1184,7 @@ public sealed partial class DetectionEngine : ITrackerEventHandler
         {
             if (_services.Remove(k, out var st)) _watchedServices.Remove(st);
         }
+
         // Removed in enumeration order, as a collected list did: the order later insertions reuse the positions in.
         for (int i = 0; i < _sources.Extent; i++)
         {
