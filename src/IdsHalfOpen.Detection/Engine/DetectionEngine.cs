@@ -568,9 +568,10 @@ public sealed partial class DetectionEngine : ITrackerEventHandler
     private void Touch(UInt128 server, ushort port, long t, out TargetStats? host, out TargetStats? service)
     {
         host = HostStats(server, t);
-        service = ServiceStats(new ServiceKey(server, port), t);
+        var key = new ServiceKey(server, port);
+        service = ServiceStats(key, t);
         if (service is null) Statistics.UntrackedServices++;
-        else _watchedServices.Touch(new ServiceKey(server, port), service);
+        else _watchedServices.Touch(key, service);
     }
 
     private TargetStats? HostStats(UInt128 address, long t)

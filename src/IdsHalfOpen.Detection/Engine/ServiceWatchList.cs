@@ -19,9 +19,6 @@ internal sealed class ServiceWatchList
     private Bound[] _bounds = new Bound[64];
     private int _count;
 
-    /// <summary>Services listed now.</summary>
-    public int Count => _count;
-
     /// <summary>An event touched <paramref name="stats"/>: list it, and read it exactly at the next query.</summary>
     public void Touch(ServiceKey key, TargetStats stats)
     {

@@ -90,18 +90,12 @@ public sealed class ConnectionDocumentWriter : IDocumentWriter<ConnectionRecord>
 
         j.Raw("{\"@timestamp\":"u8);
         j.Timestamp(record.StartNs);
-        j.Raw(",\"event\":{\"kind\":\"event\",\"category\":[\"network\"],\"type\":[\"connection\""u8);
-        switch (record.Outcome)
+        j.Raw(",\"event\":{\"kind\":\"event\",\"category\":[\"network\"],\"type\":["u8);
+        var types = EventTypes(record.Outcome);
+        for (int i = 0; i < types.Length; i++)
         {
-            case AttemptOutcome.Unanswered or AttemptOutcome.Embryonic or AttemptOutcome.Completed:
-                j.Raw(",\"start\""u8);
-                break;
-            case AttemptOutcome.Rejected:
-                j.Raw(",\"start\",\"denied\""u8);
-                break;
-            case AttemptOutcome.EmbryonicTimeout or AttemptOutcome.AbortedByClient or AttemptOutcome.ResetBeforeReply:
-                j.Raw(",\"start\",\"end\""u8);
-                break;
+            if (i > 0) j.Byte((byte)',');
+            j.Quoted(types[i]);
         }
 
         j.Raw("],\"action\":"u8);
@@ -271,24 +265,23 @@ public sealed class ConnectionDocumentWriter : IDocumentWriter<ConnectionRecord>
     private static void WriteEventType(Utf8JsonWriter writer, AttemptOutcome outcome)
     {
         writer.WriteStartArray("type"u8);
-        writer.WriteStringValue("connection"u8);
-        switch (outcome)
-        {
-            case AttemptOutcome.Unanswered or AttemptOutcome.Embryonic or AttemptOutcome.Completed:
-                writer.WriteStringValue("start"u8);
-                break;
-            case AttemptOutcome.Rejected:
-                writer.WriteStringValue("start"u8);
-                writer.WriteStringValue("denied"u8);
-                break;
-            case AttemptOutcome.EmbryonicTimeout or AttemptOutcome.AbortedByClient or AttemptOutcome.ResetBeforeReply:
-                writer.WriteStringValue("start"u8);
-                writer.WriteStringValue("end"u8);
-                break;
-        }
-
+        foreach (var type in EventTypes(outcome)) writer.WriteStringValue(type);
         writer.WriteEndArray();
     }
+
+    private static readonly string[] s_start = ["connection", "start"];
+    private static readonly string[] s_startDenied = ["connection", "start", "denied"];
+    private static readonly string[] s_startEnd = ["connection", "start", "end"];
+    private static readonly string[] s_connection = ["connection"];
+
+    /// <summary>event.type of an outcome (see <see cref="WriteEventType"/>), for both the checked and the raw writer.</summary>
+    private static string[] EventTypes(AttemptOutcome outcome) => outcome switch
+    {
+        AttemptOutcome.Unanswered or AttemptOutcome.Embryonic or AttemptOutcome.Completed => s_start,
+        AttemptOutcome.Rejected => s_startDenied,
+        AttemptOutcome.EmbryonicTimeout or AttemptOutcome.AbortedByClient or AttemptOutcome.ResetBeforeReply => s_startEnd,
+        _ => s_connection,
+    };
 
     private static ReadOnlySpan<byte> NetworkType(ConnectionRecord record) => record.IpVersion switch
     {
